@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "patchaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "PatchAuditKit", targets: ["PatchAuditKit"]),
+        .executable(name: "patchaudit", targets: ["patchaudit"]),
+    ],
+    dependencies: [
+        // SHA-256, SHA-1 and MD5 (incremental, BoringSSL-backed on Linux).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The command line: subcommands, --help, shell completions.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Property tests for the PE parser (test target only).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "PatchAuditKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "patchaudit",
+            dependencies: [
+                "PatchAuditKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "PatchAuditKitTests",
+            dependencies: [
+                "PatchAuditKit",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "PatchAuditCLITests",
+            dependencies: ["patchaudit"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// One settings loop for all targets: warnings are errors-in-waiting.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}
