@@ -1,0 +1,37 @@
+import Foundation
+
+/// The output formats of `scan`.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case table, json, ndjson
+}
+
+/// JSON rendering of the report model: sorted keys, no timestamps, byte-for-byte repeatable.
+public enum JSONReport {
+    static func encoder(pretty: Bool) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The whole report as one object (`--format json`), with a trailing newline.
+    public static func document(_ report: ScanReport) throws -> Data {
+        var data = try encoder(pretty: true).encode(report)
+        data.append(0x0a)
+        return data
+    }
+
+    /// One target as a single line (`--format ndjson`), with its newline.
+    public static func line(_ target: TargetReport) throws -> Data {
+        var data = try encoder(pretty: false).encode(target)
+        data.append(0x0a)
+        return data
+    }
+
+    /// Any encodable value, pretty, sorted (used by `inspect --format json`).
+    public static func pretty(_ value: some Encodable) throws -> Data {
+        var data = try encoder(pretty: true).encode(value)
+        data.append(0x0a)
+        return data
+    }
+}

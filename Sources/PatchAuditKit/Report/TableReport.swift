@@ -1,0 +1,136 @@
+/// The human rendering of a target report: fits an 80-column terminal, colour optional.
+public struct TableReport: Sendable {
+    /// Whether to use ANSI colours (only on a terminal, and never with NO_COLOR set).
+    public var colour: Bool
+
+    public init(colour: Bool) { self.colour = colour }
+
+    /// The text for one target, ending with a blank line.
+    public func render(_ target: TargetReport) -> String {
+        var out = ""
+        out += "\(bold(target.target))  \(paint(target.verdict))\n"
+        for reason in target.reasons {
+            out += wrap("- \(reason.message)", indent: 2)
+        }
+        if target.kind == .directory {
+            out += dim("  \(target.stats.entries) entries, \(target.stats.directories) folders, \(target.stats.matchedFiles) matched files") + "\n"
+        }
+        for installation in target.installations {
+            out += "\n"
+            var where_ = installation.systemFolder.map { "system \($0)" } ?? "no system folder"
+            where_ += installation.outlookFolders.isEmpty ? ", no Outlook folder" : ", Outlook \(installation.outlookFolders.joined(separator: "; "))"
+            out += wrap("Installation \(installation.id)  \(paint(installation.verdict))", indent: 2)
+            out += wrap(dim(where_), indent: 4)
+            for evaluation in installation.evaluations {
+                out += wrap("\(evaluation.manifest): \(paint(evaluation.verdict))", indent: 4)
+                if let product = evaluation.product {
+                    var line = "\(product.name ?? "unknown product") (\(product.version)"
+                    if let language = product.language { line += ", language \(language)" }
+                    out += wrap(dim(line + ") from \(product.source)"), indent: 6)
+                }
+                if evaluation.verdict == .notApplicable {
+                    for reason in evaluation.reasons { out += wrap("- \(reason.message)", indent: 6) }
+                    continue
+                }
+                if !evaluation.files.isEmpty { out += fileTable(evaluation.files, indent: 6) }
+                // Outdated files already show as rows; the other reasons are spelled out.
+                let outdated = evaluation.files.filter { $0.status == .outdated }.count
+                if outdated > 0 {
+                    out += wrap("- \(outdated) file(s) older than the versions the patch installs", indent: 6)
+                }
+                for reason in evaluation.reasons where reason.rule != "file-outdated" {
+                    out += wrap("- \(reason.message)", indent: 6)
+                }
+            }
+        }
+        if !target.strayFiles.isEmpty {
+            out += "\n" + wrap("Stray copies (not part of any installation):", indent: 2)
+            out += fileTable(target.strayFiles, indent: 4)
+        }
+        if target.skippedCount > 0 {
+            out += "\n" + wrap("Not read: \(target.skippedCount) link(s), special file(s) or folder(s)", indent: 2)
+            for entry in target.skipped.prefix(10) {
+                out += wrap(dim("\(entry.kind.rawValue): \(entry.path)\(entry.detail.map { " (\($0))" } ?? "")"), indent: 4)
+            }
+            if target.skippedCount > 10 { out += wrap(dim("... and \(target.skippedCount - 10) more (see --format json)"), indent: 4) }
+        }
+        return out + "\n"
+    }
+
+    /// Name, status, version, expected version on one line; the path on the next.
+    func fileTable(_ files: [FileFinding], indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        var out = pad + dim(column("FILE", 13) + column("STATUS", 11) + column("VERSION", 16) + "PATCH'S") + "\n"
+        for file in files {
+            let status = paintStatus(file.status, column(file.status.rawValue, 11))
+            out += pad + column(file.name, 13) + status + column(file.version ?? "-", 16) + (file.expected ?? "-") + "\n"
+            out += pad + "  " + dim(file.path ?? "-") + "\n"
+            if let reason = file.reason, [.damaged, .missing, .unknown, .unreadable].contains(file.status) {
+                out += wrap(reason, indent: indent + 2)
+            }
+            for note in file.notes { out += wrap("note: \(note)", indent: indent + 2) }
+        }
+        return out
+    }
+
+    func column(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// Wraps at 80 columns (word boundaries), every line indented.
+    func wrap(_ text: String, indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        let width = max(20, 80 - indent)
+        var lines: [String] = []
+        var line = ""
+        var visible = 0
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            let length = visibleLength(word)
+            if visible > 0 && visible + 1 + length > width {
+                lines.append(line)
+                line = "  "
+                visible = 2
+            }
+            if visible > 0 && line != "  " { line += " "; visible += 1 }
+            line += word
+            visible += length
+        }
+        lines.append(line)
+        return lines.map { pad + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    func visibleLength(_ text: some StringProtocol) -> Int {
+        var count = 0
+        var inEscape = false
+        for character in text {
+            if character == "\u{1b}" { inEscape = true; continue }
+            if inEscape { if character == "m" { inEscape = false }; continue }
+            count += 1
+        }
+        return count
+    }
+
+    func paint(_ verdict: Verdict) -> String {
+        let text = verdict.rawValue.uppercased()
+        guard colour else { return text }
+        switch verdict {
+        case .upToDate, .notApplicable: return "\u{1b}[32m\(text)\u{1b}[0m"
+        case .patchNeeded: return "\u{1b}[33;1m\(text)\u{1b}[0m"
+        case .blocked, .review: return "\u{1b}[35;1m\(text)\u{1b}[0m"
+        case .error: return "\u{1b}[31;1m\(text)\u{1b}[0m"
+        }
+    }
+
+    func paintStatus(_ status: FileStatus, _ text: String) -> String {
+        guard colour else { return text }
+        switch status {
+        case .patched, .ok: return "\u{1b}[32m\(text)\u{1b}[0m"
+        case .outdated: return "\u{1b}[33m\(text)\u{1b}[0m"
+        case .damaged, .missing, .unreadable: return "\u{1b}[31m\(text)\u{1b}[0m"
+        case .unknown: return "\u{1b}[35m\(text)\u{1b}[0m"
+        }
+    }
+
+    func bold(_ text: String) -> String { colour ? "\u{1b}[1m\(text)\u{1b}[0m" : text }
+    func dim(_ text: String) -> String { colour ? "\u{1b}[2m\(text)\u{1b}[0m" : text }
+}

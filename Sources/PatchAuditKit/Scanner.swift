@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a scan needs, built by the CLI (or any other caller) from its options.
+public struct ScanConfiguration: Sendable {
+    public var manifests: [LoadedManifest]
+    public var limits: ScanLimits
+    /// Targets scanned at once.
+    public var jobs: Int
+
+    public init(manifests: [LoadedManifest], limits: ScanLimits = ScanLimits(), jobs: Int = 2) {
+        self.manifests = manifests
+        self.limits = limits
+        self.jobs = max(1, jobs)
+    }
+}
+
+/// Runs the pipeline for each target: source → inventory → installations → evaluation → report.
+public struct Scanner: Sendable {
+    public let configuration: ScanConfiguration
+    let matcher: NameMatcher
+    let locations: [String: Manifest.Location]
+
+    public init(configuration: ScanConfiguration) {
+        self.configuration = configuration
+        var locations: [String: Manifest.Location] = [:]
+        for loaded in configuration.manifests {
+            for rule in loaded.manifest.files {
+                for name in [rule.name] + (rule.nameOnNT.map { [$0] } ?? []) where locations[name] == nil {
+                    locations[name] = rule.location
+                }
+            }
+        }
+        self.locations = locations
+        matcher = NameMatcher(names: locations.keys)
+    }
+
+    /// Scans the targets, at most `configuration.jobs` at a time, and hands each report to
+    /// `emit` in the order the targets were given, as soon as it and all before it are done.
+    public func scan(targets: [String], emit: @Sendable (TargetReport) throws -> Void) async throws -> [TargetReport] {
+        var results = [TargetReport?](repeating: nil, count: targets.count)
+        var nextToEmit = 0
+        try await withThrowingTaskGroup(of: (Int, TargetReport).self) { group in
+            var nextToStart = 0
+            func startNext() {
+                guard nextToStart < targets.count else { return }
+                let index = nextToStart
+                let target = targets[index]
+                group.addTask { (index, self.scan(target: target)) }
+                nextToStart += 1
+            }
+            for _ in 0..<min(configuration.jobs, targets.count) { startNext() }
+            while let (index, report) = try await group.next() {
+                results[index] = report
+                while nextToEmit < results.count, let ready = results[nextToEmit] {
+                    try emit(ready)
+                    nextToEmit += 1
+                }
+                startNext()
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    /// Scans one target synchronously.
+    public func scan(target: String) -> TargetReport {
+        var status = stat()
+        guard stat(target, &status) == 0 else {
+            let code = errno
+            let message = code == ENOENT
+                ? "\(target) does not exist; check the path (a mounted image must be mounted first)"
+                : "\(target) could not be examined: \(errorText(code))"
+            return .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message))
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR:
+            return scanDirectory(target)
+        case S_IFREG:
+            return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
+                message: "\(target) is a file, not a directory: this version of patchaudit scans directories only; mount the image or unpack the archive read-only and scan the folder"))
+        default:
+            return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
+                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), not a directory; give a directory to scan"))
+        }
+    }
+
+    func scanDirectory(_ target: String) -> TargetReport {
+        var fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC | RegularFileReader.noAccessTime)
+        if fd < 0 && errno == EPERM { fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else {
+            let code = errno
+            return .failed(target, kind: .directory, reason: Reason(rule: "target-unreadable", verdict: .error,
+                message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
+        }
+        var items: [InventoryItem] = []
+        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits)
+        let summary = walker.walk(root: fd) { match in
+            items.append(InventoryItem(name: match.name, path: match.path, content: match.content))
+        }
+        return report(target: target, kind: .directory, items: items, summary: summary)
+    }
+
+    /// Builds a target's report from its inventory: the part shared by every kind of source.
+    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: DirectoryWalker.Summary) -> TargetReport {
+        let layout = InstallationGrouper.group(items, locations: locations)
+        let evaluators = configuration.manifests.map { Evaluator(manifest: $0.manifest) }
+        var installations: [InstallationReport] = []
+        for installation in layout.installations {
+            let evaluations = evaluators.map { $0.evaluate(installation) }
+            installations.append(InstallationReport(
+                id: installation.id,
+                windowsFolder: installation.windowsFolder.map(\.display),
+                systemFolder: installation.systemFolder.map { $0.isRoot ? "." : $0.display },
+                outlookFolders: installation.outlookFolders.map { $0.isRoot ? "." : $0.display },
+                verdict: evaluations.map(\.verdict).max() ?? .notApplicable,
+                evaluations: evaluations))
+        }
+        installations.sort { $0.id < $1.id }
+
+        var reasons: [Reason] = []
+        var limitsHit = summary.limitsHit
+        for item in items {
+            if let problem = item.readProblem, problem.isLimit {
+                limitsHit.append(LimitHit(limit: "max-file-size", value: configuration.limits.maxFileSize, detail: problem.detail))
+            }
+        }
+        for hit in limitsHit {
+            reasons.append(Reason(rule: "limit-hit", verdict: .review,
+                message: "\(hit.detail); the result may be incomplete", found: hit.limit, expected: "within \(hit.value)"))
+        }
+        for directory in summary.unreadableDirectories {
+            reasons.append(Reason(rule: "directory-unreadable", verdict: .review,
+                message: "\(directory.path): \(directory.detail ?? "could not be read"); files in it may be missing from the result",
+                path: directory.path))
+        }
+        let stray = layout.stray.map(Self.strayFinding)
+        var verdict = installations.map(\.verdict).max() ?? .notApplicable
+        if let worst = reasons.map(\.verdict).max(), worst > verdict { verdict = worst }
+        if installations.isEmpty {
+            let names = matcher.names.joined(separator: ", ")
+            reasons.append(Reason(rule: "no-installation", verdict: .notApplicable,
+                message: stray.isEmpty
+                    ? "no file named \(names) was found in \(summary.entriesVisited) entries"
+                    : "the files found lie in no Windows system folder or Outlook folder; they are listed as stray copies",
+                found: "\(items.count) matched files"))
+        }
+        return TargetReport(target: target, kind: kind, verdict: verdict, reasons: reasons, installations: installations,
+                            strayFiles: stray, skipped: summary.skipped + summary.unreadableDirectories,
+                            skippedCount: summary.skippedCount + summary.unreadableDirectories.count,
+                            limitsHit: limitsHit,
+                            stats: .init(entries: summary.entriesVisited, directories: summary.directoriesVisited, matchedFiles: items.count))
+    }
+
+    /// A stray copy: only facts about the file itself, no patch rule.
+    static func strayFinding(_ item: InventoryItem) -> FileFinding {
+        if let problem = item.readProblem {
+            return FileFinding(item: item, status: .unreadable, expected: nil, reason: problem.detail)
+        }
+        let damage = item.damage
+        if !damage.isEmpty {
+            return FileFinding(item: item, status: .damaged, expected: nil, reason: damage.joined(separator: "; "))
+        }
+        if item.fileVersion == nil {
+            return FileFinding(item: item, status: .unknown, expected: nil, reason: "no version resource")
+        }
+        return FileFinding(item: item, status: .ok, expected: nil,
+                           reason: "a copy outside any installation (backup or setup folder); not part of a verdict")
+    }
+}

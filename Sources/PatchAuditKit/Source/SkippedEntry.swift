@@ -1,0 +1,15 @@
+/// A directory entry the walk saw but did not read: a link, FIFO, device or socket
+/// (under a name no manifest matches; matched names become `unreadable` files instead),
+/// or a directory it could not open.
+public struct SkippedEntry: Sendable, Hashable, Codable, Comparable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case symbolicLink, fifo, device, socket, unreadableDirectory
+    }
+    public var path: String
+    public var kind: Kind
+    public var detail: String?
+
+    public static func < (lhs: SkippedEntry, rhs: SkippedEntry) -> Bool {
+        (lhs.path, lhs.kind.rawValue) < (rhs.path, rhs.kind.rawValue)
+    }
+}

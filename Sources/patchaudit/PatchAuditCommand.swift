@@ -1,0 +1,26 @@
+import ArgumentParser
+import PatchAuditKit
+
+/// The `patchaudit` command: parses arguments and hands over to PatchAuditKit.
+@main
+struct PatchAuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patchaudit",
+        abstract: "Audit offline copies of Windows machines for the Outlook 97 Archive Patch (arch97en.exe).",
+        discussion: """
+        Reads a mounted disk image or a copy of Program Files / \\Windows\\System, finds the \
+        Exchange provider files (Ems*.dll) and the other files the patch replaces, reads their \
+        version resources and hashes, and says per installation whether the patch is needed.
+
+        Examples:
+          patchaudit scan /mnt/pc42
+          patchaudit scan /mnt/pc42 /mnt/pc43 --format ndjson --output fleet.ndjson
+          patchaudit scan /mnt/pc42 --format json --fail-on none | jq '.targets[].verdict'
+          patchaudit inspect /mnt/pc42/WINDOWS/SYSTEM/EMSMDB32.DLL
+
+        Shell completions: patchaudit --generate-completion-script bash|zsh|fish
+        """,
+        version: PatchAudit.version,
+        subcommands: [ScanCommand.self, InspectCommand.self]
+    )
+}

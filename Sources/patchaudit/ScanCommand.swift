@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import PatchAuditKit
+
+/// Which verdicts make `scan` exit non-zero.
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    /// patch-needed (1), blocked or review (2), error (3): the default.
+    case patchNeeded = "patch-needed"
+    /// Only blocked, review (2) and error (3).
+    case review
+    /// Only error (3).
+    case error
+    /// Always 0.
+    case none
+
+    func exitStatus(for verdicts: [Verdict]) -> Int32 {
+        let threshold: Int32 = switch self {
+        case .patchNeeded: 1
+        case .review: 2
+        case .error: 3
+        case .none: 99
+        }
+        return verdicts.map(\.exitStatus).filter { $0 >= threshold }.max() ?? 0
+    }
+}
+
+extension ReportFormat: ExpressibleByArgument {}
+
+struct ScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan directories (mounted images, copies of Program Files or \\Windows\\System).",
+        discussion: """
+        Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
+        Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
+        review, 3 some error, 64 usage error, 78 a manifest is invalid (nothing scanned).
+
+        Examples:
+          patchaudit scan /mnt/pc42
+          patchaudit scan /mnt/pc* --format ndjson --jobs 4 > fleet.ndjson
+          patchaudit scan /mnt/pc42 --manifest my-baseline.json --format json
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Directories to scan.", valueName: "target"))
+    var targets: [String]
+
+    @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
+    var manifests: [String] = []
+
+    @Option(help: "Output format: table, json (one document) or ndjson (one target per line).")
+    var format: ReportFormat = .table
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the results to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Lowest verdict that makes the exit status non-zero: patch-needed, review, error or none.", valueName: "level"))
+    var failOn: FailOn = .patchNeeded
+
+    @Option(help: "Targets scanned at once.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: ArgumentHelp("Largest file read, in bytes (a hit is reported and makes the target review).", valueName: "bytes"))
+    var maxFileSize: Int64 = ScanLimits().maxFileSize
+
+    @Option(help: ArgumentHelp("Directory entries looked at per target before the walk stops.", valueName: "count"))
+    var maxEntries: Int = ScanLimits().maxEntries
+
+    @Option(help: ArgumentHelp("Deepest directory nesting entered.", valueName: "levels"))
+    var maxDepth: Int = ScanLimits().maxDepth
+
+    @Flag(help: "Never colour the table (NO_COLOR in the environment does the same).")
+    var noColor = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
+        guard maxEntries >= 1 else { throw ValidationError("--max-entries must be at least 1") }
+        guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
+    }
+
+    func run() async throws {
+        let loaded: [LoadedManifest]
+        do {
+            loaded = try ManifestSelection.load(explicit: manifests)
+        } catch {
+            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(error)\nNothing was scanned.\n".utf8))
+            throw ExitCode(78)
+        }
+        var limits = ScanLimits()
+        limits.maxFileSize = maxFileSize
+        limits.maxEntries = maxEntries
+        limits.maxDepth = maxDepth
+        let scanner = Scanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
+
+        let sink = try OutputSink(path: output)
+        let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
+        let format = self.format
+        let reports = try await scanner.scan(targets: targets) { report in
+            switch format {
+            case .ndjson: try sink.write(JSONReport.line(report))
+            case .table: try sink.write(Data(table.render(report).utf8))
+            case .json: break
+            }
+        }
+        let report = ScanReport(manifests: loaded.map(ManifestUse.init), targets: reports)
+        if format == .json { try sink.write(JSONReport.document(report)) }
+        if format == .table && reports.count > 1 {
+            try sink.write(Data(summaryLine(reports).utf8))
+        }
+        try sink.close()
+        let status = failOn.exitStatus(for: reports.map(\.verdict))
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    func summaryLine(_ reports: [TargetReport]) -> String {
+        var counts: [Verdict: Int] = [:]
+        for report in reports { counts[report.verdict, default: 0] += 1 }
+        let parts = Verdict.allCases.sorted { $0.severity > $1.severity }.compactMap { verdict in
+            counts[verdict].map { "\($0) \(verdict.rawValue)" }
+        }
+        return "\(reports.count) targets: \(parts.joined(separator: ", "))\n"
+    }
+}
+
+/// Where results go: standard output or the `--output` file.
+final class OutputSink: @unchecked Sendable {
+    // @unchecked Sendable: the handle is written only from the scan's emit callback, which
+    // Scanner.scan calls sequentially from the one task that drains the task group.
+    private let handle: FileHandle
+    private let ownsHandle: Bool
+    let isTerminal: Bool
+
+    init(path: String?) throws {
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: path) else {
+                throw ValidationError("cannot write --output \(path): check the folder exists and is writable")
+            }
+            self.handle = handle
+            ownsHandle = true
+            isTerminal = false
+        } else {
+            handle = FileHandle.standardOutput
+            ownsHandle = false
+            isTerminal = isatty(STDOUT_FILENO) == 1
+        }
+    }
+
+    func write(_ data: Data) throws { try handle.write(contentsOf: data) }
+
+    func close() throws { if ownsHandle { try handle.close() } }
+}
+
+/// The manifests a command uses: the ones named with --manifest, else the shipped ones.
+enum ManifestSelection {
+    static func load(explicit: [String]) throws(ManifestError) -> [LoadedManifest] {
+        if !explicit.isEmpty { return try ManifestLoader.load(paths: explicit) }
+        switch ShippedManifests.directory() {
+        case .success(let directory):
+            return try ManifestLoader.load(paths: try ShippedManifests.paths(in: directory))
+        case .failure(let error):
+            throw error
+        }
+    }
+}
