@@ -91,7 +91,7 @@ struct ScanCommand: AsyncParsableCommand {
         limits.maxFileSize = maxFileSize
         limits.maxEntries = maxEntries
         limits.maxDepth = maxDepth
-        let scanner = Scanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
+        let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
 
         let sink = try OutputSink(path: output)
         let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
@@ -126,7 +126,7 @@ struct ScanCommand: AsyncParsableCommand {
 /// Where results go: standard output or the `--output` file.
 final class OutputSink: @unchecked Sendable {
     // @unchecked Sendable: the handle is written only from the scan's emit callback, which
-    // Scanner.scan calls sequentially from the one task that drains the task group.
+    // TargetScanner.scan calls sequentially from the one task that drains the task group.
     private let handle: FileHandle
     private let ownsHandle: Bool
     let isTerminal: Bool

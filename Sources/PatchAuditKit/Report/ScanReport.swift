@@ -193,3 +193,16 @@ extension FileFinding {
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
     }
 }
+
+extension InstallationReport {
+    /// Writes `windowsFolder` and `systemFolder` as null when the copy lacks them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(windowsFolder, forKey: .windowsFolder)
+        try container.encode(systemFolder, forKey: .systemFolder)
+        try container.encode(outlookFolders, forKey: .outlookFolders)
+        try container.encode(verdict, forKey: .verdict)
+        try container.encode(evaluations, forKey: .evaluations)
+    }
+}

@@ -17,7 +17,7 @@ public struct ScanConfiguration: Sendable {
 }
 
 /// Runs the pipeline for each target: source → inventory → installations → evaluation → report.
-public struct Scanner: Sendable {
+public struct TargetScanner: Sendable {
     public let configuration: ScanConfiguration
     let matcher: NameMatcher
     let locations: [String: Manifest.Location]
