@@ -348,6 +348,11 @@ if [ -z "$pa" ]; then
 fi
 if [ "$pa" != skip ]; then
     [ -x "$pa" ] || die "patchaudit binary not found or not executable: $pa"
+    # A binary outside the repo's .build does not find the shipped manifests by
+    # itself: point it at the repo's.
+    if [ -z "${PATCHAUDIT_MANIFEST_DIR:-}" ] && [ -d "$repo/Manifests" ]; then
+        export PATCHAUDIT_MANIFEST_DIR="$repo/Manifests"
+    fi
 fi
 
 # --- the same answer? --------------------------------------------------------
@@ -371,15 +376,16 @@ fi
 if [ "$pa" != skip ]; then
     "$pa" scan "$tree" --format json --output "$tmp/pa.json" --fail-on none \
         || die "patchaudit scan failed (exit $?)"
-    python3 - "$tmp/pa.json" "$tmp/find.out" <<'PY' >&2
-# Informational: which of find's files patchaudit's report names (by sha256 + name).
-import json, sys, os
+    python3 - "$tmp/pa.json" "$tmp/find.out" "$tree" <<'PY' >&2
+# Informational: does patchaudit's report name each of find's files (path inside the
+# target + sha256)?
+import json, sys
 doc = json.load(open(sys.argv[1]))
 found = set()
 def walk(x):
     if isinstance(x, dict):
-        if isinstance(x.get("sha256"), str) and isinstance(x.get("path"), str):
-            found.add((x["sha256"].lower(), os.path.basename(x["path"].replace("\\", "/")).lower()))
+        if all(isinstance(x.get(k), str) for k in ("name", "path", "sha256")):
+            found.add((x["path"].replace("\\", "/").lstrip("/"), x["sha256"].lower()))
         for v in x.values(): walk(v)
     elif isinstance(x, list):
         for v in x: walk(v)
@@ -387,12 +393,12 @@ walk(doc)
 want = set()
 for line in open(sys.argv[2]):
     h, p = line.rstrip("\n").split("  ", 1)
-    want.add((h, os.path.basename(p).lower()))
+    want.add((p[len(sys.argv[3]):].lstrip("/"), h))
 missing = sorted(want - found)
-print(f"==> patchaudit's report names {len(found)} hashed files; "
+print(f"==> patchaudit's report names {len({p for p, _ in found})} hashed files; "
       f"{len(want) - len(missing)} of find's {len(want)} among them")
-for h, n in missing:
-    print(f"    not in patchaudit's report: {n} {h}")
+for p, h in missing:
+    print(f"    not in patchaudit's report (or another hash): {p} {h}")
 PY
 fi
 
@@ -401,6 +407,7 @@ say "timing (warm cache; hyperfine --warmup $warmup --runs $runs)"
 hf=(hyperfine --warmup "$warmup" --runs "$runs" --export-json "$tmp/hf.json")
 if [ "$pa" != skip ]; then hf+=(-n patchaudit "$pa_cmd"); fi
 hf+=(-n find "$find_cmd" -n fdfind "$fd_cmd")
+load=$(cut -d' ' -f1 /proc/loadavg)
 hf_start=$(date +%s)
 "${hf[@]}" >&2
 hf_secs=$(( $(date +%s) - hf_start ))
@@ -422,13 +429,15 @@ rss_pa=""
 [ "$pa" != skip ] && rss_pa=$(maxrss "$pa_cmd")
 
 # --- summary -----------------------------------------------------------------
-python3 - "$tmp/hf.json" "$rss_pa" "$rss_find" "$rss_fd" "$nfiles" "$hf_secs" <<'PY'
+python3 - "$tmp/hf.json" "$rss_pa" "$rss_find" "$rss_fd" "$nfiles" "$hf_secs" "$load" "$(nproc)" <<'PY'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 rss = {"patchaudit": sys.argv[2], "find": sys.argv[3], "fdfind": sys.argv[4]}
 print()
 print(f"patchaudit benchmark: {sys.argv[5]} files, warm cache (nothing dropped), "
-      f"hyperfine {sys.argv[6]} s")
+      f"hyperfine {sys.argv[6]} s, load average {sys.argv[7]} on {sys.argv[8]} cores at the start")
+if float(sys.argv[7]) > 0.5:
+    print("warning: the machine was busy; the figures are noisy (compare min as well as mean)")
 print(f"{'command':<12} {'mean':>10} {'± stddev':>10} {'min':>9} {'max':>9} {'peak RSS':>10}")
 for name in ["patchaudit", "find", "fdfind"]:
     r = res.get(name)

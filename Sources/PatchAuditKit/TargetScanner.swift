@@ -8,11 +8,14 @@ public struct ScanConfiguration: Sendable {
     public var limits: ScanLimits
     /// Targets scanned at once.
     public var jobs: Int
+    /// Threads walking one directory target.
+    public var walkers: Int
 
-    public init(manifests: [LoadedManifest], limits: ScanLimits = ScanLimits(), jobs: Int = 2) {
+    public init(manifests: [LoadedManifest], limits: ScanLimits = ScanLimits(), jobs: Int = 2, walkers: Int = 2) {
         self.manifests = manifests
         self.limits = limits
         self.jobs = max(1, jobs)
+        self.walkers = max(1, walkers)
     }
 }
 
@@ -93,10 +96,9 @@ public struct TargetScanner: Sendable {
             return .failed(target, kind: .directory, reason: Reason(rule: "target-unreadable", verdict: .error,
                 message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
         }
-        var items: [InventoryItem] = []
-        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits)
-        let summary = walker.walk(root: fd) { match in
-            items.append(InventoryItem(name: match.name, path: match.path, content: match.content))
+        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers)
+        let (items, summary) = walker.walk(root: fd) { match in
+            InventoryItem(name: match.name, path: match.path, content: match.content)
         }
         return report(target: target, kind: .directory, items: items, summary: summary)
     }

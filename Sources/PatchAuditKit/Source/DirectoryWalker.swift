@@ -1,21 +1,29 @@
+import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Walks a directory tree with `openat`/`fdopendir`/`readdir`, read-only, and hands each
-/// entry whose name a ``NameMatcher`` accepts to a visitor together with its bytes.
+/// entry whose name a ``NameMatcher`` accepts to a `transform` together with its bytes.
 ///
 /// Safety rules, each one deliberate:
 /// - Symbolic links are never followed (`O_NOFOLLOW`, and `d_type`/`fstatat(AT_SYMLINK_NOFOLLOW)`
 ///   decide before anything is opened), so link loops and links out of the root are harmless;
-///   they are listed as ``SkippedEntry``.
+///   they are listed as ``SkippedEntry``. Every folder is opened relative to its parent's
+///   descriptor, never by a path that could be re-resolved.
 /// - Only regular files are opened, with `O_NONBLOCK` and checked by `fstat` afterwards: a FIFO
 ///   named `EMSMDB32.DLL` is reported `unreadable`, never waited on.
 /// - Directories and files are opened with `O_NOATIME` where permitted: the scan leaves even
 ///   access times as they were. Nothing is ever written.
 /// - Depth, entry count and matched-file count are bounded (``ScanLimits``); a hit is recorded.
 /// - Names are bytes; non-UTF-8 names are kept (``ScanPath``).
-public struct DirectoryWalker {
+///
+/// Speed: `workers` threads share a queue of open folder descriptors (at most
+/// `maxQueuedFolders` queued; beyond that a worker walks the folder itself, depth first), so
+/// open descriptors stay below `maxQueuedFolders + workers × maxDepth`. Results are sorted afterwards, so the order
+/// of `readdir` and of the threads never shows in a report.
+public struct DirectoryWalker: Sendable {
     /// One matched entry: where, which name, and either its bytes or why they could not be read.
     public struct Match {
         public var path: ScanPath
@@ -31,160 +39,183 @@ public struct DirectoryWalker {
         public var skippedCount = 0
         public var unreadableDirectories: [SkippedEntry] = []
         public var limitsHit: [LimitHit] = []
+        public init() {}
     }
 
     public let matcher: NameMatcher
     public let limits: ScanLimits
+    /// Threads walking one tree.
+    public let workers: Int
+    static let maxQueuedFolders = 256
 
-    public init(matcher: NameMatcher, limits: ScanLimits) {
+    public init(matcher: NameMatcher, limits: ScanLimits, workers: Int = 2) {
         self.matcher = matcher
         self.limits = limits
+        self.workers = max(1, workers)
     }
 
     // d_type values (dirent.h); Swift does not import the DT_* enum reliably.
-    private static let typeUnknown: UInt8 = 0, typeFIFO: UInt8 = 1, typeCharacter: UInt8 = 2,
-                       typeDirectory: UInt8 = 4, typeBlock: UInt8 = 6, typeRegular: UInt8 = 8,
-                       typeLink: UInt8 = 10, typeSocket: UInt8 = 12
+    static let typeUnknown: UInt8 = 0, typeFIFO: UInt8 = 1, typeCharacter: UInt8 = 2,
+               typeDirectory: UInt8 = 4, typeBlock: UInt8 = 6, typeRegular: UInt8 = 8,
+               typeLink: UInt8 = 10, typeSocket: UInt8 = 12
 
-    private struct Frame {
-        var stream: OpaquePointer
+    /// A folder to list: an open descriptor (owned by whoever holds the job), its path, its depth.
+    struct Job: Sendable {
+        var descriptor: Int32
         var path: ScanPath
         var depth: Int
     }
 
     /// Walks the tree under the open directory descriptor `root` (which the walker takes over
-    /// and closes), calling `visit` for each match in directory order.
-    public func walk(root: Int32, visit: (Match) -> Void) -> Summary {
-        var summary = Summary()
-        guard let rootStream = fdopendir(root) else {
-            close(root)
-            summary.unreadableDirectories.append(SkippedEntry(path: ".", kind: .unreadableDirectory,
-                detail: "could not list the target's root: \(errorText(errno))"))
-            return summary
+    /// and closes). `transform` runs on the worker threads, once per match.
+    public func walk<T: Sendable>(root: Int32, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: Summary) {
+        let shared = SharedWalkState<T>(root: Job(descriptor: root, path: .root, depth: 0), limits: limits)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var worker = Worker<T>(walker: self, shared: shared, transform: transform)
+            worker.run()
         }
-        var stack = [Frame(stream: rootStream, path: .root, depth: 0)]
-        var matchedCount = 0
-        summary.directoriesVisited = 1
-        var stopped = false
-        defer { for frame in stack { closedir(frame.stream) } }
-
-        walking: while let frame = stack.last {
-            errno = 0
-            guard let entry = readdir(frame.stream) else {
-                if errno != 0 {
-                    summary.unreadableDirectories.append(SkippedEntry(path: frame.path.isRoot ? "." : frame.path.display,
-                        kind: .unreadableDirectory, detail: "listing stopped early: \(errorText(errno))"))
-                }
-                closedir(frame.stream)
-                stack.removeLast()
-                continue
-            }
-            summary.entriesVisited += 1
-            if summary.entriesVisited > limits.maxEntries {
-                summary.limitsHit.append(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
-                    detail: "the walk stopped after \(limits.maxEntries) directory entries; files beyond were not looked at"))
-                stopped = true
-                break walking
-            }
-            let directoryFD = dirfd(frame.stream)
-            var type = entry.pointee.d_type
-            let handled: Bool = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
-                tuple.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
-                    let length = strlen(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self))
-                    if length == 1 && name[0] == 0x2e { return true }
-                    if length == 2 && name[0] == 0x2e && name[1] == 0x2e { return true }
-                    let cName = UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)
-                    if type == Self.typeUnknown {
-                        var status = stat()
-                        if fstatat(directoryFD, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 {
-                            type = Self.dType(status.st_mode)
-                        }
-                    }
-                    let matched = matcher.match(name, count: length)
-                    switch type {
-                    case Self.typeDirectory:
-                        guard matched == nil else { break }  // a directory named EMSMDB32.DLL is reported below
-                        let path = frame.path.appending(UnsafeBufferPointer(start: name, count: length))
-                        if frame.depth + 1 > limits.maxDepth {
-                            if !summary.limitsHit.contains(where: { $0.limit == "max-depth" }) {
-                                summary.limitsHit.append(LimitHit(limit: "max-depth", value: Int64(limits.maxDepth),
-                                    detail: "\(path.display) lies deeper than \(limits.maxDepth) directories; it was not entered"))
-                            }
-                            return true
-                        }
-                        var fd = openat(directoryFD, cName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | RegularFileReader.noAccessTime)
-                        if fd < 0 && errno == EPERM {
-                            fd = openat(directoryFD, cName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-                        }
-                        guard fd >= 0, let stream = fdopendir(fd) else {
-                            let code = errno
-                            if fd >= 0 { close(fd) }
-                            summary.unreadableDirectories.append(SkippedEntry(path: path.display, kind: .unreadableDirectory,
-                                detail: "could not open the directory: \(errorText(code)); files in it were not looked at"))
-                            return true
-                        }
-                        summary.directoriesVisited += 1
-                        stack.append(Frame(stream: stream, path: path, depth: frame.depth + 1))
-                        return true
-                    case Self.typeRegular:
-                        if matched == nil { return true }
-                    default:
-                        break
-                    }
-                    let path = frame.path.appending(UnsafeBufferPointer(start: name, count: length))
-                    guard let matched else {
-                        record(skip: path, type: type, into: &summary)
-                        return true
-                    }
-                    matchedCount += 1
-                    if matchedCount > limits.maxMatchedFiles {
-                        summary.limitsHit.append(LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
-                            detail: "more than \(limits.maxMatchedFiles) files matched; the walk stopped at \(path.display)"))
-                        return false
-                    }
-                    let content: Result<FileBytes, ReadProblem>
-                    switch type {
-                    case Self.typeRegular, Self.typeUnknown:
-                        content = RegularFileReader.read(directory: directoryFD, name: cName,
-                                                         displayPath: path.display, maxSize: limits.maxFileSize)
-                    case Self.typeLink:
-                        content = .failure(ReadProblem(.symbolicLink,
-                            "\(path.display) is a symbolic link; links are never followed, so its target was not read"))
-                    default:
-                        content = .failure(ReadProblem(.notRegularFile,
-                            "\(path.display) is a \(Self.typeName(type)), not a regular file: it was not opened for reading"))
-                    }
-                    visit(Match(path: path, name: matched, content: content))
-                    return true
-                }
-            }
-            if !handled {
-                stopped = true
-                break walking
-            }
-        }
-        _ = stopped
-        summary.skipped.sort()
-        summary.unreadableDirectories.sort()
-        return summary
+        return shared.finish()
     }
 
-    private func record(skip path: ScanPath, type: UInt8, into summary: inout Summary) {
-        let kind: SkippedEntry.Kind
-        switch type {
-        case Self.typeLink: kind = .symbolicLink
-        case Self.typeFIFO: kind = .fifo
-        case Self.typeSocket: kind = .socket
-        case Self.typeCharacter, Self.typeBlock: kind = .device
-        default: return
+    /// One thread's walk: takes folders from the shared queue, lists them, and keeps its own
+    /// results until the end.
+    struct Worker<T: Sendable> {
+        let walker: DirectoryWalker
+        let shared: SharedWalkState<T>
+        let transform: @Sendable (Match) -> T
+        var local = Summary()
+        var results: [T] = []
+        var pendingEntries = 0
+
+        init(walker: DirectoryWalker, shared: SharedWalkState<T>, transform: @escaping @Sendable (Match) -> T) {
+            self.walker = walker
+            self.shared = shared
+            self.transform = transform
         }
-        summary.skippedCount += 1
-        if summary.skipped.count < limits.maxListedSkipped {
-            summary.skipped.append(SkippedEntry(path: path.display, kind: kind, detail: nil))
+
+        mutating func run() {
+            while let job = shared.take() {
+                list(job)
+                shared.done()
+            }
+            shared.merge(local: local, results: results, entries: pendingEntries)
+        }
+
+        /// Lists one folder (and closes its descriptor); subfolders go to the shared queue or,
+        /// when it is full, are listed right away.
+        mutating func list(_ job: Job) {
+            if shared.isStopped {
+                close(job.descriptor)
+                return
+            }
+            guard let stream = fdopendir(job.descriptor) else {
+                let code = errno
+                close(job.descriptor)
+                local.unreadableDirectories.append(SkippedEntry(path: job.path.isRoot ? "." : job.path.display,
+                    kind: .unreadableDirectory, detail: "could not list the directory: \(errorText(code))"))
+                return
+            }
+            defer { closedir(stream) }
+            local.directoriesVisited += 1
+            let directoryFD = dirfd(stream)
+            while true {
+                errno = 0
+                guard let entry = readdir(stream) else {
+                    if errno != 0 {
+                        local.unreadableDirectories.append(SkippedEntry(path: job.path.isRoot ? "." : job.path.display,
+                            kind: .unreadableDirectory, detail: "listing stopped early: \(errorText(errno))"))
+                    }
+                    return
+                }
+                pendingEntries += 1
+                if pendingEntries >= 4096 {
+                    if !shared.count(entries: pendingEntries) { pendingEntries = 0; return }
+                    pendingEntries = 0
+                }
+                let type = entry.pointee.d_type
+                let keepGoing = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                    tuple.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
+                        handle(name: name, type: type, in: job, directoryFD: directoryFD)
+                    }
+                }
+                if !keepGoing { return }
+            }
+        }
+
+        /// Handles one directory entry; false stops the walk.
+        mutating func handle(name: UnsafePointer<UInt8>, type reported: UInt8, in job: Job, directoryFD: Int32) -> Bool {
+            let cName = UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)
+            let length = strlen(cName)
+            if name[0] == 0x2e && (length == 1 || (length == 2 && name[1] == 0x2e)) { return true }
+            var type = reported
+            if type == DirectoryWalker.typeUnknown {
+                var status = stat()
+                if fstatat(directoryFD, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 { type = DirectoryWalker.dType(status.st_mode) }
+            }
+            let matched = walker.matcher.match(name, count: length)
+            if type == DirectoryWalker.typeDirectory && matched == nil {
+                descend(into: cName, name: name, length: length, of: job, directoryFD: directoryFD)
+                return true
+            }
+            if type == DirectoryWalker.typeRegular && matched == nil { return true }
+            let path = job.path.appending(UnsafeBufferPointer(start: name, count: length))
+            guard let matched else {
+                record(skip: path, type: type)
+                return true
+            }
+            guard shared.countMatch(path: path) else { return false }
+            let content: Result<FileBytes, ReadProblem>
+            switch type {
+            case DirectoryWalker.typeRegular, DirectoryWalker.typeUnknown:
+                content = RegularFileReader.read(directory: directoryFD, name: cName,
+                                                 displayPath: path.display, maxSize: walker.limits.maxFileSize)
+            case DirectoryWalker.typeLink:
+                content = .failure(ReadProblem(.symbolicLink,
+                    "\(path.display) is a symbolic link; links are never followed, so its target was not read"))
+            default:
+                content = .failure(ReadProblem(.notRegularFile,
+                    "\(path.display) is a \(DirectoryWalker.typeName(type)), not a regular file: it was not opened for reading"))
+            }
+            results.append(transform(Match(path: path, name: matched, content: content)))
+            return true
+        }
+
+        mutating func descend(into cName: UnsafePointer<CChar>, name: UnsafePointer<UInt8>, length: Int, of job: Job, directoryFD: Int32) {
+            let path = job.path.appending(UnsafeBufferPointer(start: name, count: length))
+            guard job.depth + 1 <= walker.limits.maxDepth else {
+                shared.hitDepthLimit(path: path)
+                return
+            }
+            let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
+            var fd = openat(directoryFD, cName, flags | RegularFileReader.noAccessTime)
+            if fd < 0 && errno == EPERM { fd = openat(directoryFD, cName, flags) }
+            guard fd >= 0 else {
+                local.unreadableDirectories.append(SkippedEntry(path: path.display, kind: .unreadableDirectory,
+                    detail: "could not open the directory: \(errorText(errno)); files in it were not looked at"))
+                return
+            }
+            let child = Job(descriptor: fd, path: path, depth: job.depth + 1)
+            // A full queue: walk it here, depth first (open folders stay bounded by the depth limit).
+            if !shared.offer(child) { list(child) }
+        }
+
+        mutating func record(skip path: ScanPath, type: UInt8) {
+            let kind: SkippedEntry.Kind
+            switch type {
+            case DirectoryWalker.typeLink: kind = .symbolicLink
+            case DirectoryWalker.typeFIFO: kind = .fifo
+            case DirectoryWalker.typeSocket: kind = .socket
+            case DirectoryWalker.typeCharacter, DirectoryWalker.typeBlock: kind = .device
+            default: return
+            }
+            local.skippedCount += 1
+            if local.skipped.count < walker.limits.maxListedSkipped {
+                local.skipped.append(SkippedEntry(path: path.display, kind: kind, detail: nil))
+            }
         }
     }
 
-    private static func dType(_ mode: mode_t) -> UInt8 {
+    static func dType(_ mode: mode_t) -> UInt8 {
         switch mode & S_IFMT {
         case S_IFDIR: return typeDirectory
         case S_IFREG: return typeRegular
@@ -197,7 +228,7 @@ public struct DirectoryWalker {
         }
     }
 
-    private static func typeName(_ type: UInt8) -> String {
+    static func typeName(_ type: UInt8) -> String {
         switch type {
         case typeFIFO: return "FIFO"
         case typeCharacter: return "character device"
@@ -206,5 +237,139 @@ public struct DirectoryWalker {
         case typeDirectory: return "directory"
         default: return "special file"
         }
+    }
+}
+
+/// The state the walk's threads share: the folder queue, the counters behind the limits, and
+/// the merged results.
+///
+/// `@unchecked Sendable`: every stored property is read and written only while `condition`
+/// is locked (each method takes the lock for its whole body), so no two threads touch them at once.
+final class SharedWalkState<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [DirectoryWalker.Job]
+    private var active = 0
+    private var stopped = false
+    private var entries = 0
+    private var matches = 0
+    private let limits: ScanLimits
+    private var summary = DirectoryWalker.Summary()
+    private var results: [T] = []
+
+    init(root: DirectoryWalker.Job, limits: ScanLimits) {
+        queue = [root]
+        self.limits = limits
+    }
+
+    /// The next folder to list, waiting while other workers may still add some; nil when the walk is over.
+    func take() -> DirectoryWalker.Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && active > 0 && !stopped { condition.wait() }
+        if stopped {
+            for job in queue { close(job.descriptor) }
+            queue.removeAll()
+        }
+        guard let job = queue.popLast() else {
+            condition.broadcast()
+            return nil
+        }
+        active += 1
+        return job
+    }
+
+    /// Marks the folder taken by ``take()`` (and everything walked from it locally) as done.
+    func done() {
+        condition.lock()
+        active -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Queues a folder for any worker; false when the queue is full (the caller walks it).
+    func offer(_ job: DirectoryWalker.Job) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard queue.count < DirectoryWalker.maxQueuedFolders, !stopped else { return false }
+        queue.append(job)
+        condition.signal()
+        return true
+    }
+
+    var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
+    /// Adds a batch of entries to the total; false (and the walk stops) past `maxEntries`.
+    func count(entries batch: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        entries += batch
+        guard entries <= limits.maxEntries else {
+            stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                detail: "the walk stopped after \(limits.maxEntries) directory entries; files beyond were not looked at"))
+            return false
+        }
+        return !stopped
+    }
+
+    /// Counts one matched file; false (and the walk stops) past `maxMatchedFiles`.
+    func countMatch(path: ScanPath) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        matches += 1
+        guard matches <= limits.maxMatchedFiles else {
+            stop(LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
+                detail: "more than \(limits.maxMatchedFiles) files matched; the walk stopped at \(path.display)"))
+            return false
+        }
+        return !stopped
+    }
+
+    func hitDepthLimit(path: ScanPath) {
+        condition.lock()
+        defer { condition.unlock() }
+        if !summary.limitsHit.contains(where: { $0.limit == "max-depth" }) {
+            summary.limitsHit.append(LimitHit(limit: "max-depth", value: Int64(limits.maxDepth),
+                detail: "folders deeper than \(limits.maxDepth) levels (first: \(path.display)) were not entered"))
+        }
+    }
+
+    /// Called with the lock held.
+    private func stop(_ hit: LimitHit) {
+        if !summary.limitsHit.contains(where: { $0.limit == hit.limit }) { summary.limitsHit.append(hit) }
+        stopped = true
+        condition.broadcast()
+    }
+
+    /// Adds one worker's findings.
+    func merge(local: DirectoryWalker.Summary, results more: [T], entries batch: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        if entries + batch > limits.maxEntries && !stopped {
+            stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                detail: "the walk stopped after \(limits.maxEntries) directory entries; files beyond were not looked at"))
+        }
+        entries += batch
+        summary.directoriesVisited += local.directoriesVisited
+        summary.skipped += local.skipped
+        summary.skippedCount += local.skippedCount
+        summary.unreadableDirectories += local.unreadableDirectories
+        results += more
+    }
+
+    /// The merged, sorted outcome once every worker has returned.
+    func finish() -> (results: [T], summary: DirectoryWalker.Summary) {
+        condition.lock()
+        defer { condition.unlock() }
+        var final = summary
+        final.entriesVisited = min(entries, limits.maxEntries)
+        final.skipped.sort()
+        final.skipped = Array(final.skipped.prefix(limits.maxListedSkipped))
+        final.unreadableDirectories.sort()
+        final.limitsHit.sort { $0.limit < $1.limit }
+        return (results, final)
     }
 }

@@ -1,0 +1,54 @@
+# patchaudit - quick start: `make run`, then `make test`.
+SWIFT      ?= swift
+PREFIX     ?= /usr/local
+BUILD_DIR  := .build
+BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
+SAMPLE     := Fixtures/sample-install
+
+.PHONY: all deps build run test unit-test pefile-check fixtures bench install clean
+
+all: build
+
+# Debian packages the build and the tests need (none beyond Swift's own for now: swift-crypto
+# vendors BoringSSL). The pefile cross-check installs what it needs itself.
+deps:
+	@true
+
+build: deps
+	$(SWIFT) build
+
+# Scans the bundled sample install (an Office 97 SR-1 machine that needs the patch).
+# patchaudit exits 1 for patch-needed; that is the expected answer here, not a failure.
+run: build
+	@status=0; $(BIN) scan $(SAMPLE) || status=$$?; \
+	echo "(exit status $$status: 0 up-to-date/not-applicable, 1 patch-needed, 2 blocked/review, 3 error)"; \
+	[ $$status -le 2 ]
+
+# The whole suite: Swift tests (unit, fixture trees, CLI end to end), then the cross-check of
+# `inspect` against pefile on wine's DLLs from Debian.
+test: unit-test pefile-check
+
+unit-test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+pefile-check: build
+	bash scripts/check-against-pefile.sh $(BIN)
+
+# Regenerates Fixtures/ (needs mingw-w64; the results are committed, tests do not need it).
+fixtures:
+	bash scripts/ensure-packages.sh mingw-w64
+	bash Fixtures/generate.sh
+
+# Benchmark against find and fd (installs hyperfine, fd-find and time when missing).
+bench:
+	bash scripts/bench.sh
+
+install:
+	$(SWIFT) build -c release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/patchaudit/manifests
+	install -m 755 $$($(SWIFT) build -c release --show-bin-path)/patchaudit $(DESTDIR)$(PREFIX)/bin/patchaudit
+	install -m 644 Manifests/*.json $(DESTDIR)$(PREFIX)/share/patchaudit/manifests/
+
+clean:
+	rm -rf $(BUILD_DIR)
