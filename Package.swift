@@ -33,7 +33,9 @@ let package = Package(
             dependencies: [
                 "PatchAuditKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            // Small mingw-built DLLs and the script that made them; tests read them via #filePath.
+            exclude: ["Resources/PE"]
         ),
         .testTarget(
             name: "PatchAuditCLITests",

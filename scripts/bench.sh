@@ -407,7 +407,14 @@ say "timing (warm cache; hyperfine --warmup $warmup --runs $runs)"
 hf=(hyperfine --warmup "$warmup" --runs "$runs" --export-json "$tmp/hf.json")
 if [ "$pa" != skip ]; then hf+=(-n patchaudit "$pa_cmd"); fi
 hf+=(-n find "$find_cmd" -n fdfind "$fd_cmd")
-load=$(cut -d' ' -f1 /proc/loadavg)
+# How busy the CPUs were (with anything else) in the second before the timing.
+busy=$(python3 -c '
+import time
+def stat():
+    v = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(v), v[3] + v[4]
+t0, i0 = stat(); time.sleep(1); t1, i1 = stat()
+print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))')
 hf_start=$(date +%s)
 "${hf[@]}" >&2
 hf_secs=$(( $(date +%s) - hf_start ))
@@ -429,15 +436,15 @@ rss_pa=""
 [ "$pa" != skip ] && rss_pa=$(maxrss "$pa_cmd")
 
 # --- summary -----------------------------------------------------------------
-python3 - "$tmp/hf.json" "$rss_pa" "$rss_find" "$rss_fd" "$nfiles" "$hf_secs" "$load" "$(nproc)" <<'PY'
+python3 - "$tmp/hf.json" "$rss_pa" "$rss_find" "$rss_fd" "$nfiles" "$hf_secs" "$busy" "$(nproc)" <<'PY'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 rss = {"patchaudit": sys.argv[2], "find": sys.argv[3], "fdfind": sys.argv[4]}
 print()
 print(f"patchaudit benchmark: {sys.argv[5]} files, warm cache (nothing dropped), "
-      f"hyperfine {sys.argv[6]} s, load average {sys.argv[7]} on {sys.argv[8]} cores at the start")
-if float(sys.argv[7]) > 0.5:
-    print("warning: the machine was busy; the figures are noisy (compare min as well as mean)")
+      f"hyperfine {sys.argv[6]} s; {sys.argv[8]} cores, {sys.argv[7]}% busy just before")
+if int(sys.argv[7]) > 10:
+    print("warning: other work was running; the figures are noisy (compare min as well as mean)")
 print(f"{'command':<12} {'mean':>10} {'± stddev':>10} {'min':>9} {'max':>9} {'peak RSS':>10}")
 for name in ["patchaudit", "find", "fdfind"]:
     r = res.get(name)

@@ -36,7 +36,7 @@ struct ByteReader: Sendable {
 
     /// Whether `size` bytes starting at `offset` lie inside the window.
     func contains(_ offset: Int, _ size: Int) -> Bool {
-        guard offset >= 0, size >= 0, let end = Checked.add(offset, size) else { return false }
+        guard offset >= 0, size >= 0, let end = OffsetMath.add(offset, size) else { return false }
         return end <= count
     }
 
@@ -69,13 +69,6 @@ struct ByteReader: Sendable {
         let index = try absolute(offset, 4)
         return UInt32(storage[index]) | UInt32(storage[index + 1]) << 8
             | UInt32(storage[index + 2]) << 16 | UInt32(storage[index + 3]) << 24
-    }
-
-    /// Reads a little-endian 64-bit quad word.
-    func u64(_ offset: Int) throws(OutOfBounds) -> UInt64 {
-        let low = try u32(offset)
-        let high = try u32(offset + 4)  // offset + 4 cannot overflow: the first read succeeded
-        return UInt64(high) << 32 | UInt64(low)
     }
 
     /// Copies `size` bytes starting at `offset`.
@@ -127,36 +120,4 @@ struct ByteReader: Sendable {
         }
         return (result, false)
     }
-}
-
-/// Overflow-checked arithmetic for file offsets and sizes.
-enum Checked {
-    /// `a + b`, or nil on overflow.
-    static func add(_ a: Int, _ b: Int) -> Int? {
-        let (sum, overflow) = a.addingReportingOverflow(b)
-        return overflow ? nil : sum
-    }
-
-    /// `a * b`, or nil on overflow.
-    static func multiply(_ a: Int, _ b: Int) -> Int? {
-        let (product, overflow) = a.multipliedReportingOverflow(by: b)
-        return overflow ? nil : product
-    }
-
-    /// A 32-bit on-disk value as an offset; `Int.max` where `Int` cannot hold it, which fails
-    /// every later bounds check instead of trapping.
-    static func offset(_ value: UInt32) -> Int {
-        Int(exactly: value) ?? Int.max
-    }
-
-    /// `value` rounded up to the next multiple of 4, or nil on overflow.
-    static func align4(_ value: Int) -> Int? {
-        guard let bumped = add(value, 3) else { return nil }
-        return bumped & ~3
-    }
-}
-
-/// "0x1c400": lower-case hexadecimal with a 0x prefix, as problem details print offsets.
-func hex(_ value: some BinaryInteger) -> String {
-    "0x" + String(value, radix: 16)
 }

@@ -33,8 +33,9 @@ public struct PEChecksum: Sendable, Hashable, Codable {
     /// - Returns: the value a correct `CheckSum` field holds for this file.
     public static func compute(_ bytes: [UInt8], checksumFieldOffset: Int) -> UInt32 {
         let length = bytes.count
+        // The field's bytes that lie inside the file.
         let fieldStart = min(max(checksumFieldOffset, 0), length)
-        let fieldEnd = min(Checked.add(fieldStart, 4) ?? length, length)
+        let fieldEnd = min(max(OffsetMath.add(checksumFieldOffset, 4) ?? length, fieldStart), length)
         var sum = OnesComplementSum()
         bytes.withUnsafeBytes { raw in
             sum.add(raw, from: 0, to: fieldStart)

@@ -40,7 +40,7 @@ struct PEHeaders: Sendable {
         let fileSize = image.count
         guard let magic = try? image.u16(0), magic == 0x5A4D else { throw .notMZ }
         guard let lfanew = try? image.u32(0x3C) else { throw .truncatedDOSHeader(fileSize: fileSize) }
-        let peOffset = Checked.offset(lfanew)
+        let peOffset = OffsetMath.offset(lfanew)
         guard let signature = try? image.u32(peOffset) else {
             throw .peHeaderOffsetOutOfRange(offset: lfanew, fileSize: fileSize)
         }

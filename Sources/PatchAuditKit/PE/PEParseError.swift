@@ -45,26 +45,26 @@ public enum PEParseError: Error, Sendable, Hashable, Codable, CustomStringConver
         case .truncatedDOSHeader(let fileSize):
             return "DOS header truncated: the file is \(fileSize) bytes, the IMAGE_DOS_HEADER needs 64"
         case .peHeaderOffsetOutOfRange(let offset, let fileSize):
-            return "e_lfanew \(hex(offset)) points past the end of the file (\(hex(fileSize)) bytes): no PE header"
+            return "e_lfanew \(PEText.hex(offset)) points past the end of the file (\(PEText.hex(fileSize)) bytes): no PE header"
         case .missingPESignature(let offset, let found):
             let low = UInt16(truncatingIfNeeded: found)
             switch low {
             case 0x454E:
-                return "not a PE file: a 16-bit NE executable (\"NE\" at \(hex(offset)), Windows 3.x/OS/2 1.x)"
+                return "not a PE file: a 16-bit NE executable (\"NE\" at \(PEText.hex(offset)), Windows 3.x/OS/2 1.x)"
             case 0x454C, 0x584C:
                 let kind = low == 0x454C ? "LE" : "LX"
-                return "not a PE file: an \(kind) executable (\"\(kind)\" at \(hex(offset)), VxD or OS/2)"
+                return "not a PE file: an \(kind) executable (\"\(kind)\" at \(PEText.hex(offset)), VxD or OS/2)"
             default:
-                return "not a PE file: no \"PE\\0\\0\" signature at e_lfanew \(hex(offset)) (found \(hex(found)))"
+                return "not a PE file: no \"PE\\0\\0\" signature at e_lfanew \(PEText.hex(offset)) (found \(PEText.hex(found)))"
             }
         case .truncatedFileHeader(let offset, let fileSize):
-            return "COFF file header at \(hex(offset)) runs past the end of the file (\(hex(fileSize)) bytes)"
+            return "COFF file header at \(PEText.hex(offset)) runs past the end of the file (\(PEText.hex(fileSize)) bytes)"
         case .truncatedOptionalHeader(let offset, let needed, let fileSize):
-            return "optional header at \(hex(offset)) needs the file to reach \(hex(needed)), it is \(hex(fileSize)) bytes"
+            return "optional header at \(PEText.hex(offset)) needs the file to reach \(PEText.hex(needed)), it is \(PEText.hex(fileSize)) bytes"
         case .unknownOptionalHeaderMagic(let magic):
-            return "unknown optional header magic \(hex(magic)) (expected 0x10b PE32 or 0x20b PE32+)"
+            return "unknown optional header magic \(PEText.hex(magic)) (expected 0x10b PE32 or 0x20b PE32+)"
         case .truncatedSectionTable(let offset, let count, let fileSize):
-            return "section table at \(hex(offset)) with \(count) sections runs past the end of the file (\(hex(fileSize)) bytes)"
+            return "section table at \(PEText.hex(offset)) with \(count) sections runs past the end of the file (\(PEText.hex(fileSize)) bytes)"
         }
     }
 }

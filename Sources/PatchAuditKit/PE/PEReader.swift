@@ -1,8 +1,7 @@
 /// Reads the headers, integrity and version resource of a PE image (a Windows EXE or DLL).
 public enum PEReader {
-    /// Problems of one kind recorded at most by the header checks; one more line says that
-    /// others were left out.
-    static let maxHeaderProblems = 32
+    /// Truncated sections listed at most; one more problem counts the others.
+    static let maxSectionProblems = 32
 
     /// Parses a whole file image held in memory.
     ///
@@ -39,32 +38,38 @@ public enum PEReader {
         let fileSize = bytes.count
         var integrity: [PEIntegrityProblem] = []
 
-        let headersEnd = Checked.offset(headers.sizeOfHeaders)
+        let headersEnd = OffsetMath.offset(headers.sizeOfHeaders)
         if headersEnd > fileSize {
             integrity.append(PEIntegrityProblem(
                 kind: .truncatedHeaders,
-                detail: "SizeOfHeaders reaches \(hex(headersEnd)), file is \(hex(fileSize)) bytes"))
+                detail: "SizeOfHeaders reaches \(PEText.hex(headersEnd)), file is \(PEText.hex(fileSize)) bytes"))
         }
 
-        var sectionProblems: [PEIntegrityProblem] = []
+        var truncatedSections = 0
         for section in headers.sections where section.sizeOfRawData > 0 {
-            let start = Checked.offset(section.pointerToRawData)
-            let end = Checked.add(start, Checked.offset(section.sizeOfRawData)) ?? Int.max
+            let start = OffsetMath.offset(section.pointerToRawData)
+            let end = OffsetMath.add(start, OffsetMath.offset(section.sizeOfRawData)) ?? Int.max
             guard end > fileSize else { continue }
-            sectionProblems.append(PEIntegrityProblem(
+            truncatedSections += 1
+            guard truncatedSections <= maxSectionProblems else { continue }
+            integrity.append(PEIntegrityProblem(
                 kind: .truncatedSection,
-                detail: "section \(section.name) ends at \(hex(end)), file is \(hex(fileSize)) bytes"))
+                detail: "section \(section.name) ends at \(PEText.hex(end)), file is \(PEText.hex(fileSize)) bytes"))
         }
-        integrity += capped(sectionProblems, what: "truncated sections")
+        if truncatedSections > maxSectionProblems {
+            integrity.append(PEIntegrityProblem(
+                kind: .truncatedSection,
+                detail: "\(truncatedSections - maxSectionProblems) further truncated sections not listed"))
+        }
 
         if let certificates = headers.directory(PEHeaders.certificateDirectoryIndex),
            certificates.virtualAddress != 0, certificates.size != 0 {
             // The certificate table's "VirtualAddress" is a file offset.
-            let end = Checked.add(Checked.offset(certificates.virtualAddress), Checked.offset(certificates.size)) ?? Int.max
+            let end = OffsetMath.add(OffsetMath.offset(certificates.virtualAddress), OffsetMath.offset(certificates.size)) ?? Int.max
             if end > fileSize {
                 integrity.append(PEIntegrityProblem(
                     kind: .truncatedSection,
-                    detail: "attribute certificate table (data directory 4) ends at \(hex(end)), file is \(hex(fileSize)) bytes"))
+                    detail: "attribute certificate table (data directory 4) ends at \(PEText.hex(end)), file is \(PEText.hex(fileSize)) bytes"))
             }
         }
 
@@ -76,8 +81,12 @@ public enum PEReader {
             let findings = ResourceDirectory.versionLeaves(image: image, map: map, rootRVA: resources.virtualAddress)
             integrity += findings.integrity
             versionProblems += findings.versionProblems
+            // Entries sharing one data block are parsed once.
+            var parsedByData: [UInt64: VersionResourceParser.Result] = [:]
             for leaf in rankedForChoice(findings.leaves) {
-                let parsed = VersionResourceParser.parse(leaf.data)
+                let dataKey = UInt64(leaf.dataRVA) << 32 | UInt64(leaf.size)
+                let parsed = parsedByData[dataKey] ?? VersionResourceParser.parse(leaf.data)
+                parsedByData[dataKey] = parsed
                 versionProblems += parsed.problems.map { "\(leaf.label): \($0)" }
                 versions.append(VersionInfo(
                     resourceLanguage: leaf.language, resourceID: leaf.resourceID,
@@ -91,7 +100,7 @@ public enum PEReader {
         if !checksum.matches {
             integrity.append(PEIntegrityProblem(
                 kind: .checksumMismatch,
-                detail: "stored CheckSum \(hex(checksum.stored)), computed \(hex(checksum.computed))"))
+                detail: "stored CheckSum \(PEText.hex(checksum.stored)), computed \(PEText.hex(checksum.computed))"))
         }
 
         return PEImageInfo(
@@ -119,9 +128,4 @@ public enum PEReader {
         }
     }
 
-    private static func capped(_ problems: [PEIntegrityProblem], what: String) -> [PEIntegrityProblem] {
-        guard problems.count > maxHeaderProblems, let first = problems.first else { return problems }
-        return Array(problems.prefix(maxHeaderProblems))
-            + [PEIntegrityProblem(kind: first.kind, detail: "\(problems.count - maxHeaderProblems) further \(what) not listed")]
-    }
 }

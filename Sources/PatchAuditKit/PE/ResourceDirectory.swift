@@ -27,7 +27,7 @@ struct ResourceDirectory {
         /// "RT_VERSION id 1 language 0x409" for problem texts.
         var label: String {
             let name = resourceName.map { "name \"\($0)\"" } ?? "id \(resourceID ?? 0)"
-            return "RT_VERSION \(name) language \(hex(language))"
+            return "RT_VERSION \(name) language \(PEText.hex(language))"
         }
     }
 
@@ -87,7 +87,7 @@ struct ResourceDirectory {
         // A named entry's low bits are a string offset, never a type id: only id entries count.
         for entry in root where !entry.isNamed && UInt16(truncatingIfNeeded: entry.name) == Self.versionType {
             guard entry.isDirectory else {
-                record(.malformedResource, "RT_VERSION type entry points to a data entry (+\(hex(entry.target))), not a directory", true)
+                record(.malformedResource, "RT_VERSION type entry points to a data entry (+\(PEText.hex(entry.target))), not a directory", true)
                 continue
             }
             typeDirectories.append(entry.target)
@@ -95,14 +95,13 @@ struct ResourceDirectory {
         for typeOffset in typeDirectories {
             guard let names = directory(at: typeOffset, what: "RT_VERSION directory", versionBranch: true) else { continue }
             for nameEntry in names {
-                var resourceID: UInt16?
+                let resourceID: UInt16? = nameEntry.isNamed ? nil : UInt16(truncatingIfNeeded: nameEntry.name)
+                // The name string is read only once a leaf needs it: at most maxVersionLeaves
+                // times, however many named entries the directories claim.
                 var resourceName: String?
-                if nameEntry.isNamed {
-                    resourceName = name(at: nameEntry.name & 0x7FFF_FFFF)
-                } else {
-                    resourceID = UInt16(truncatingIfNeeded: nameEntry.name)
-                }
-                let label = resourceName.map { "RT_VERSION name \"\($0)\"" } ?? "RT_VERSION id \(resourceID ?? 0)"
+                let label = nameEntry.isNamed
+                    ? "RT_VERSION named entry (name at +\(PEText.hex(nameEntry.name & 0x7FFF_FFFF)))"
+                    : "RT_VERSION id \(resourceID ?? 0)"
                 guard nameEntry.isDirectory else {
                     record(.malformedResource, "\(label) points to a data entry where a language directory belongs", true)
                     continue
@@ -119,17 +118,20 @@ struct ResourceDirectory {
                         continue
                     }
                     guard !languageEntry.isDirectory else {
-                        record(.malformedResource, "\(label) language \(hex(language)) points to a fourth directory level", true)
+                        record(.malformedResource, "\(label) language \(PEText.hex(language)) points to a fourth directory level", true)
                         continue
                     }
                     guard let leafRVA = rva(languageEntry.target, "\(label) data entry") else { continue }
-                    let data = fetch(leafRVA, 16, "IMAGE_RESOURCE_DATA_ENTRY of \(label) language \(hex(language))", true)
+                    let data = fetch(leafRVA, 16, "IMAGE_RESOURCE_DATA_ENTRY of \(label) language \(PEText.hex(language))", true)
                     guard let dataRVA = try? data.u32(0), let size = try? data.u32(4), let codePage = try? data.u32(8) else { continue }
+                    if nameEntry.isNamed, resourceName == nil {
+                        resourceName = name(at: nameEntry.name & 0x7FFF_FFFF)
+                    }
                     var leaf = VersionLeaf(
                         resourceID: resourceID, resourceName: resourceName, language: language,
                         dataRVA: dataRVA, size: size, codePage: codePage, order: findings.leaves.count,
                         data: image.clippedSlice(0, 0))
-                    leaf.data = fetch(dataRVA, Checked.offset(size), "data of \(leaf.label)", true)
+                    leaf.data = fetch(dataRVA, OffsetMath.offset(size), "data of \(leaf.label)", true)
                     findings.leaves.append(leaf)
                 }
             }
@@ -140,7 +142,7 @@ struct ResourceDirectory {
     /// cannot be read at all or was visited before.
     private mutating func directory(at offset: UInt32, what: String, versionBranch: Bool) -> [Entry]? {
         guard visited.insert(offset).inserted else {
-            record(.malformedResource, "\(what) at +\(hex(offset)) was reached again (a cycle or shared directory); skipped", versionBranch)
+            record(.malformedResource, "\(what) at +\(PEText.hex(offset)) was reached again (a cycle or shared directory); skipped", versionBranch)
             return nil
         }
         guard let start = rva(offset, what) else { return nil }
@@ -148,7 +150,7 @@ struct ResourceDirectory {
         guard let named = try? header.u16(12), let ids = try? header.u16(14) else { return nil }
         var count = Int(named) + Int(ids)
         if count > Self.maxEntriesPerDirectory {
-            record(.malformedResource, "\(what) at +\(hex(offset)) claims \(count) entries; only the first \(Self.maxEntriesPerDirectory) were read", versionBranch)
+            record(.malformedResource, "\(what) at +\(PEText.hex(offset)) claims \(count) entries; only the first \(Self.maxEntriesPerDirectory) were read", versionBranch)
             count = Self.maxEntriesPerDirectory
         }
         let remaining = Self.maxEntriesVisited - entriesVisited
@@ -156,7 +158,7 @@ struct ResourceDirectory {
             record(.malformedResource, "resource tree has more than \(Self.maxEntriesVisited) entries; the walk stopped", versionBranch)
             count = max(remaining, 0)
         }
-        guard count > 0, let entriesRVA = Checked.add(Int(start), 16).flatMap({ UInt32(exactly: $0) }) else { return [] }
+        guard count > 0, let entriesRVA = OffsetMath.add(Int(start), 16).flatMap({ UInt32(exactly: $0) }) else { return [] }
         let table = fetch(entriesRVA, count * 8, "entries of \(what)", versionBranch)
         let readable = table.count / 8
         entriesVisited += readable
@@ -174,7 +176,7 @@ struct ResourceDirectory {
         guard let start = rva(offset, "resource name") else { return "?" }
         let lengthField = fetch(start, 2, "resource name", true)
         guard let length = try? lengthField.u16(0) else { return "?" }
-        guard let textRVA = Checked.add(Int(start), 2).flatMap({ UInt32(exactly: $0) }) else { return "?" }
+        guard let textRVA = OffsetMath.add(Int(start), 2).flatMap({ UInt32(exactly: $0) }) else { return "?" }
         let text = fetch(textRVA, Int(length) * 2, "resource name", true)
         var units: [UInt16] = []
         units.reserveCapacity(text.count / 2)
@@ -189,7 +191,8 @@ struct ResourceDirectory {
     private mutating func rva(_ offset: UInt32, _ what: String) -> UInt32? {
         let (sum, overflow) = rootRVA.addingReportingOverflow(offset)
         guard !overflow else {
-            record(.malformedResource, "\(what): offset +\(hex(offset)) from the resource root \(hex(rootRVA)) overflows 32 bits", true)
+            let root = rootRVA
+            record(.malformedResource, "\(what): offset +\(PEText.hex(offset)) from the resource root \(PEText.hex(root)) overflows 32 bits", true)
             return nil
         }
         return sum
@@ -202,35 +205,39 @@ struct ResourceDirectory {
         let empty = image.clippedSlice(0, 0)
         switch map.locate(rva) {
         case .failure(.unmapped):
-            record(.malformedResource, "\(what) at RVA \(hex(rva)) is outside every section", versionBranch)
+            record(.malformedResource, "\(what) at RVA \(PEText.hex(rva)) is outside every section", versionBranch)
             return empty
         case .failure(.uninitialized(let section)):
-            record(.malformedResource, "\(what) at RVA \(hex(rva)) lies past the raw data of section \(section)", versionBranch)
+            record(.malformedResource, "\(what) at RVA \(PEText.hex(rva)) lies past the raw data of section \(section)", versionBranch)
             return empty
         case .success(let location):
             let inFile = image.available(from: location.fileOffset)
             let usable = min(size, location.backedBytes, inFile)
             if usable < size {
-                let wantedEnd = Checked.add(location.fileOffset, size).map { hex($0) } ?? "beyond 64 bits"
+                let wantedEnd = OffsetMath.add(location.fileOffset, size).map { PEText.hex($0) } ?? "beyond 64 bits"
+                let fileSize = image.count
                 if inFile < min(size, location.backedBytes) {
-                    record(.truncatedResource, "\(what) at file offset \(hex(location.fileOffset)) ends at \(wantedEnd), file is \(hex(image.count)) bytes", versionBranch)
+                    record(.truncatedResource, "\(what) at file offset \(PEText.hex(location.fileOffset)) ends at \(wantedEnd), file is \(PEText.hex(fileSize)) bytes", versionBranch)
                 } else {
-                    record(.malformedResource, "\(what) at RVA \(hex(rva)) needs \(hex(size)) bytes, section \(location.region) holds \(hex(location.backedBytes)) from there", versionBranch)
+                    record(.malformedResource, "\(what) at RVA \(PEText.hex(rva)) needs \(PEText.hex(size)) bytes, section \(location.region) holds \(PEText.hex(location.backedBytes)) from there", versionBranch)
                 }
             }
             return image.clippedSlice(location.fileOffset, usable)
         }
     }
 
-    private mutating func record(_ kind: PEIntegrityProblem.Kind, _ detail: String, _ versionBranch: Bool) {
+    /// Records a problem; past ``maxProblems`` only counts it (`detail` is then never built).
+    private mutating func record(_ kind: PEIntegrityProblem.Kind, _ detail: @autoclosure () -> String, _ versionBranch: Bool) {
         problemCount += 1
         if problemCount > Self.maxProblems {
             if problemCount == Self.maxProblems + 1 {
                 findings.integrity.append(PEIntegrityProblem(kind: .malformedResource, detail: "further resource problems not listed"))
+                if versionBranch { findings.versionProblems.append("further resource problems not listed") }
             }
             return
         }
-        findings.integrity.append(PEIntegrityProblem(kind: kind, detail: detail))
-        if versionBranch { findings.versionProblems.append(detail) }
+        let text = detail()
+        findings.integrity.append(PEIntegrityProblem(kind: kind, detail: text))
+        if versionBranch { findings.versionProblems.append(text) }
     }
 }

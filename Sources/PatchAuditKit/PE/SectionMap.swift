@@ -36,20 +36,20 @@ struct SectionMap: Sendable {
         var spans: [Span] = []
         spans.reserveCapacity(sections.count)
         for section in sections {
-            let start = Checked.offset(section.virtualAddress)
-            let length = Checked.offset(max(section.virtualSize, section.sizeOfRawData))
-            guard length > 0, let end = Checked.add(start, length) else { continue }
-            var rawStart = Checked.offset(section.pointerToRawData)
+            let start = OffsetMath.offset(section.virtualAddress)
+            let length = OffsetMath.offset(max(section.virtualSize, section.sizeOfRawData))
+            guard length > 0, let end = OffsetMath.add(start, length) else { continue }
+            var rawStart = OffsetMath.offset(section.pointerToRawData)
             // The Windows loader rounds PointerToRawData down to 512 when FileAlignment >= 512.
             if fileAlignment >= 0x200 { rawStart &= ~0x1FF }
             spans.append(Span(start: start, end: end, rawStart: rawStart,
-                              rawSize: Checked.offset(section.sizeOfRawData), name: section.name))
+                              rawSize: OffsetMath.offset(section.sizeOfRawData), name: section.name))
         }
         // Sorting by start keeps lookups logarithmic even with 65535 sections.
         self.spans = spans.enumerated().sorted { lhs, rhs in
             lhs.element.start != rhs.element.start ? lhs.element.start < rhs.element.start : lhs.offset < rhs.offset
         }.map(\.element)
-        self.sizeOfHeaders = Checked.offset(sizeOfHeaders)
+        self.sizeOfHeaders = OffsetMath.offset(sizeOfHeaders)
     }
 
     /// The file location of `rva`.
@@ -58,7 +58,7 @@ struct SectionMap: Sendable {
     /// extent (`max(VirtualSize, SizeOfRawData)`) covers it; an RVA below `SizeOfHeaders` that no
     /// section covers maps to the same file offset (the headers are mapped unchanged).
     func locate(_ rva: UInt32) -> Result<Location, Miss> {
-        let target = Checked.offset(rva)
+        let target = OffsetMath.offset(rva)
         // Binary search: the last span whose start <= target.
         var low = 0, high = spans.count
         while low < high {
@@ -69,7 +69,7 @@ struct SectionMap: Sendable {
             let span = spans[low - 1]
             if target < span.end {
                 let delta = target - span.start
-                guard delta < span.rawSize, let offset = Checked.add(span.rawStart, delta) else {
+                guard delta < span.rawSize, let offset = OffsetMath.add(span.rawStart, delta) else {
                     return .failure(.uninitialized(section: span.name))
                 }
                 return .success(Location(fileOffset: offset, backedBytes: span.rawSize - delta, region: span.name))

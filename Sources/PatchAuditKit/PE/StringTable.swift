@@ -15,7 +15,7 @@ public struct StringTable: Sendable, Hashable, Codable {
     /// equals it ignoring ASCII case. Nil when neither exists.
     public func value(for key: String) -> String? {
         if let exact = entries.first(where: { $0.key == key }) { return exact.value }
-        let wanted = asciiLowercased(key)
-        return entries.first { asciiLowercased($0.key) == wanted }?.value
+        let wanted = PEText.asciiLowercased(key)
+        return entries.first { PEText.asciiLowercased($0.key) == wanted }?.value
     }
 }

@@ -42,14 +42,7 @@ public struct VersionInfo: Sendable, Hashable, Codable {
     /// The value for `key` in the table whose key is `tableKey` ("040904e4", compared ignoring
     /// ASCII case); nil when there is no such table or key.
     public func string(_ key: String, inTable tableKey: String) -> String? {
-        let wanted = asciiLowercased(tableKey)
-        return stringTables.first { asciiLowercased($0.key) == wanted }?.value(for: key)
+        let wanted = PEText.asciiLowercased(tableKey)
+        return stringTables.first { PEText.asciiLowercased($0.key) == wanted }?.value(for: key)
     }
-}
-
-/// `text` with A-Z mapped to a-z and everything else unchanged.
-func asciiLowercased(_ text: String) -> String {
-    String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-        (0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 0x20) ?? scalar : scalar
-    }))
 }

@@ -40,48 +40,72 @@ struct VersionResourceParser {
     private let data: ByteReader
     private let layout: Layout
     private var problems: [String] = []
+    private var problemCount = 0
+
+    /// Problems recorded at most per resource; one more line says that others were left out.
+    static let maxProblems = 32
+
+    /// Records a problem; past ``maxProblems`` only counts it (`text` is then never built).
+    private mutating func note(_ text: @autoclosure () -> String) {
+        problemCount += 1
+        if problemCount <= Self.maxProblems {
+            problems.append(text())
+        } else if problemCount == Self.maxProblems + 1 {
+            problems.append("further problems not listed")
+        }
+    }
 
     private init(data: ByteReader, layout: Layout) {
         self.data = data
         self.layout = layout
     }
 
-    /// Parses `data` (the resource bytes) into the version parts; problems are sentences
-    /// without a prefix.
-    static func parse(_ data: ByteReader) -> (fixed: FixedFileInfo?, tables: [StringTable], translations: [Translation], problems: [String]) {
+    /// The parts of one version resource.
+    struct Result: Sendable {
+        var fixed: FixedFileInfo?
+        var tables: [StringTable]
+        var translations: [Translation]
+        /// Sentences without a prefix.
+        var problems: [String]
+    }
+
+    /// Parses `data` (the resource bytes) into the version parts.
+    static func parse(_ data: ByteReader) -> Result {
         var parser = VersionResourceParser(data: data, layout: detectLayout(data))
         let result = parser.parseRoot()
-        return (result.fixed, result.tables, result.translations, parser.problems)
+        return Result(fixed: result.fixed, tables: result.tables, translations: result.translations, problems: parser.problems)
     }
 
     private static let rootKey = "VS_VERSION_INFO"
 
     /// Unicode unless the key is readable as ANSI "VS_VERSION_INFO" right after a 4-byte header.
     private static func detectLayout(_ data: ByteReader) -> Layout {
-        let wide = data.utf16Units(from: 6, to: data.count)
+        // The key and its NUL: 32 bytes in UTF-16, 16 in ANSI; nothing further is looked at.
+        let wide = data.utf16Units(from: 6, to: 6 + 32)
         if wide.terminated, String(decoding: wide.units, as: UTF16.self) == rootKey { return .unicode }
-        let narrow = data.byteString(from: 4, to: data.count)
+        let narrow = data.byteString(from: 4, to: 4 + 16)
         if narrow.terminated, String(decoding: narrow.bytes, as: UTF8.self) == rootKey { return .ansi }
         return .unicode
     }
 
     private mutating func parseRoot() -> (fixed: FixedFileInfo?, tables: [StringTable], translations: [Translation]) {
         guard data.count > 0 else {
-            problems.append("the resource holds no bytes")
+            note("the resource holds no bytes")
             return (nil, [], [])
         }
         guard let root = block(at: 0, parentEnd: data.count, context: "VS_VERSIONINFO", isRoot: true) else {
-            if problems.isEmpty { problems.append("the resource is \(data.count) bytes of zeros, no VS_VERSIONINFO") }
+            let size = data.count
+            if problems.isEmpty { note("the resource is \(size) bytes of zeros, no VS_VERSIONINFO") }
             return (nil, [], [])
         }
         if root.key != Self.rootKey {
-            problems.append("VS_VERSIONINFO key is \"\(root.key)\", expected \"\(Self.rootKey)\"")
+            note("VS_VERSIONINFO key is \"\(root.key)\", expected \"\(Self.rootKey)\"")
         }
         let fixed = fixedFileInfo(in: root)
         var tables: [StringTable] = []
         var translations: [Translation] = []
         for child in children(of: root, context: "VS_VERSIONINFO") {
-            switch asciiLowercased(child.key) {
+            switch PEText.asciiLowercased(child.key) {
             case "stringfileinfo":
                 tables += stringTables(in: child)
             case "varfileinfo":
@@ -95,21 +119,21 @@ struct VersionResourceParser {
 
     private mutating func fixedFileInfo(in root: Block) -> FixedFileInfo? {
         guard root.valueLength > 0 else {
-            problems.append("VS_VERSIONINFO has no VS_FIXEDFILEINFO (wValueLength is 0)")
+            note("VS_VERSIONINFO has no VS_FIXEDFILEINFO (wValueLength is 0)")
             return nil
         }
         guard let value = try? data.slice(root.valueStart, FixedFileInfo.size), root.valueStart + FixedFileInfo.size <= root.end else {
-            problems.append("VS_FIXEDFILEINFO at +\(hex(root.valueStart)) does not fit in the \(hex(root.end))-byte VS_VERSIONINFO")
+            note("VS_FIXEDFILEINFO at +\(PEText.hex(root.valueStart)) does not fit in the \(PEText.hex(root.end))-byte VS_VERSIONINFO")
             return nil
         }
         do {
             let signature = try value.u32(0)
             guard signature == FixedFileInfo.signature else {
-                problems.append("VS_FIXEDFILEINFO signature is \(hex(signature)), expected 0xfeef04bd")
+                note("VS_FIXEDFILEINFO signature is \(PEText.hex(signature)), expected 0xfeef04bd")
                 return nil
             }
             if root.valueLength != FixedFileInfo.size {
-                problems.append("VS_VERSIONINFO wValueLength is \(root.valueLength), expected \(FixedFileInfo.size); read the VS_FIXEDFILEINFO found there")
+                note("VS_VERSIONINFO wValueLength is \(root.valueLength), expected \(FixedFileInfo.size); read the VS_FIXEDFILEINFO found there")
             }
             return FixedFileInfo(
                 fileVersion: FileVersion(mostSignificant: try value.u32(8), leastSignificant: try value.u32(12)),
@@ -119,7 +143,7 @@ struct VersionResourceParser {
                 structureVersion: try value.u32(4),
                 fileDate: UInt64(try value.u32(44)) << 32 | UInt64(try value.u32(48)))
         } catch {
-            problems.append("VS_FIXEDFILEINFO at +\(hex(root.valueStart)) could not be read")
+            note("VS_FIXEDFILEINFO at +\(PEText.hex(root.valueStart)) could not be read")
             return nil
         }
     }
@@ -138,15 +162,15 @@ struct VersionResourceParser {
 
     private mutating func translations(in varFileInfo: Block) -> [Translation] {
         var result: [Translation] = []
-        for variable in children(of: varFileInfo, context: "VarFileInfo") where asciiLowercased(variable.key) == "translation" {
+        for variable in children(of: varFileInfo, context: "VarFileInfo") where PEText.asciiLowercased(variable.key) == "translation" {
             var length = variable.valueLength
             let room = variable.end - variable.valueStart
             if length > room {
-                problems.append("Var \"Translation\" wValueLength \(length) overruns its block (\(room) bytes left); read \(room & ~3)")
+                note("Var \"Translation\" wValueLength \(length) overruns its block (\(room) bytes left); read \(room & ~3)")
                 length = room
             }
             if length % 4 != 0 {
-                problems.append("Var \"Translation\" wValueLength \(variable.valueLength) is not a multiple of 4; the odd bytes were ignored")
+                note("Var \"Translation\" wValueLength \(variable.valueLength) is not a multiple of 4; the odd bytes were ignored")
             }
             for index in 0..<(length / 4) {
                 let offset = variable.valueStart + index * 4
@@ -166,7 +190,7 @@ struct VersionResourceParser {
             guard let child = block(at: position, parentEnd: parent.end, context: context) else { break }
             result.append(child)
             // block() guarantees child.end >= position + header size, so this always advances.
-            guard !child.overran, let next = Checked.align4(child.end), next > position else { break }
+            guard !child.overran, let next = OffsetMath.align4(child.end), next > position else { break }
             position = next
         }
         return result
@@ -180,18 +204,18 @@ struct VersionResourceParser {
         guard rest >= headerSize, let length = try? data.u16(start), Int(length) >= headerSize else {
             if !isZeroPadding(from: start, to: parentEnd) {
                 let found = (try? data.u16(start)).map { "wLength \($0)" } ?? "\(rest) bytes"
-                problems.append(isRoot
+                note(isRoot
                     ? "VS_VERSIONINFO is too short for a block header (\(found))"
-                    : "\(context): child at +\(hex(start)) is too short for a block header (\(found)); the rest of \(context) was skipped")
+                    : "\(context): child at +\(PEText.hex(start)) is too short for a block header (\(found)); the rest of \(context) was skipped")
             }
             return nil
         }
         var end = start + Int(length)
         var overran = false
         if end > parentEnd {
-            problems.append(isRoot
+            note(isRoot
                 ? "VS_VERSIONINFO wLength \(length) exceeds the \(parentEnd) bytes of resource data present; read clipped"
-                : "\(context): child at +\(hex(start)) has wLength \(length), \(end - parentEnd) bytes past its parent's end; read clipped")
+                : "\(context): child at +\(PEText.hex(start)) has wLength \(length), \(end - parentEnd) bytes past its parent's end; read clipped")
             end = parentEnd
             overran = true
         }
@@ -204,17 +228,17 @@ struct VersionResourceParser {
             let read = data.utf16Units(from: start + 6, to: end)
             key = String(decoding: read.units, as: UTF16.self)
             keyEnd = read.terminated ? start + 6 + (read.units.count + 1) * 2 : end
-            if !read.terminated { problems.append("\(context): key \"\(key)\" at +\(hex(start)) has no NUL before the block ends") }
+            if !read.terminated { note("\(context): key \"\(key)\" at +\(PEText.hex(start)) has no NUL before the block ends") }
         case .ansi:
             let read = data.byteString(from: start + 4, to: end)
             key = Self.windows1252(read.bytes)
             keyEnd = read.terminated ? start + 4 + read.bytes.count + 1 : end
-            if !read.terminated { problems.append("\(context): key \"\(key)\" at +\(hex(start)) has no NUL before the block ends") }
+            if !read.terminated { note("\(context): key \"\(key)\" at +\(PEText.hex(start)) has no NUL before the block ends") }
         }
-        let valueStart = min(Checked.align4(keyEnd) ?? end, end)
+        let valueStart = min(OffsetMath.align4(keyEnd) ?? end, end)
         // Text values (wType 1 in the Win32 layout) count WORDs; everything else counts bytes.
         let valueBytes = layout == .unicode && type == 1 ? valueLength * 2 : valueLength
-        let childrenStart = min(Checked.align4(valueStart + valueBytes) ?? end, end)
+        let childrenStart = min(OffsetMath.align4(valueStart + valueBytes) ?? end, end)
         return Block(start: start, end: end, valueLength: valueLength, type: type, key: key,
                      valueStart: valueStart, childrenStart: childrenStart, overran: overran)
     }
