@@ -15,7 +15,7 @@ struct PatchAuditCommand: AsyncParsableCommand {
         Examples:
           patchaudit scan /mnt/pc42
           patchaudit scan /mnt/pc42 /mnt/pc43 --format ndjson --output fleet.ndjson
-          patchaudit scan /mnt/pc42 --format json --fail-on none | jq '.targets[].verdict'
+          patchaudit scan /mnt/pc42 --format json | jq '.targets[].verdict'
           patchaudit inspect /mnt/pc42/WINDOWS/SYSTEM/EMSMDB32.DLL
 
         Shell completions: patchaudit --generate-completion-script bash|zsh|fish

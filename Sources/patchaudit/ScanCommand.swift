@@ -96,7 +96,9 @@ struct ScanCommand: AsyncParsableCommand {
         let sink = try OutputSink(path: output)
         let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
         let format = self.format
+        let progress = Progress(total: targets.count, enabled: isatty(STDERR_FILENO) == 1 && !(format == .table && sink.isTerminal))
         let reports = try await scanner.scan(targets: targets) { report in
+            progress.finished(report)
             switch format {
             case .ndjson: try sink.write(JSONReport.line(report))
             case .table: try sink.write(Data(table.render(report).utf8))
@@ -108,6 +110,7 @@ struct ScanCommand: AsyncParsableCommand {
         if format == .table && reports.count > 1 {
             try sink.write(Data(summaryLine(reports).utf8))
         }
+        progress.end()
         try sink.close()
         let status = failOn.exitStatus(for: reports.map(\.verdict))
         if status != 0 { throw ExitCode(status) }
@@ -162,5 +165,30 @@ enum ManifestSelection {
         case .failure(let error):
             throw error
         }
+    }
+}
+
+/// "[3/120] /mnt/pc42: patch-needed" on standard error, only when it is a terminal and the
+/// results do not go to that same terminal.
+final class Progress: @unchecked Sendable {
+    // @unchecked Sendable: `done` is touched only from the scan's emit callback, which
+    // TargetScanner.scan calls sequentially from the one task that drains the task group.
+    private var done = 0
+    private let total: Int
+    private let enabled: Bool
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func finished(_ report: TargetReport) {
+        done += 1
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(report.target): \(report.verdict.rawValue)".utf8))
+    }
+
+    func end() {
+        if enabled && done > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

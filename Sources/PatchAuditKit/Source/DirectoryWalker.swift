@@ -209,7 +209,8 @@ public struct DirectoryWalker: Sendable {
             default: return
             }
             local.skippedCount += 1
-            if local.skipped.count < walker.limits.maxListedSkipped {
+            // Keep many more than are listed, so the sorted first ones do not depend on thread timing.
+            if local.skipped.count < walker.limits.maxListedSkipped * 100 {
                 local.skipped.append(SkippedEntry(path: path.display, kind: kind, detail: nil))
             }
         }
