@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test unit-test pefile-check fixtures bench install clean
+.PHONY: all deps build run test unit-test pefile-check schema-check fixtures bench install clean
 
 all: build
 
@@ -24,9 +24,10 @@ run: build
 	echo "(exit status $$status: 0 up-to-date/not-applicable, 1 patch-needed, 2 blocked/review, 3 error)"; \
 	[ $$status -le 2 ]
 
-# The whole suite: Swift tests (unit, fixture trees, CLI end to end), then the cross-check of
-# `inspect` against pefile on wine's DLLs from Debian.
-test: unit-test pefile-check
+# The whole suite: Swift tests (unit, fixture trees, CLI end to end), the cross-check of
+# `inspect` against pefile on wine's DLLs from Debian, and the manifests against their
+# JSON Schema with an independent validator.
+test: unit-test pefile-check schema-check
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -34,6 +35,9 @@ unit-test: deps
 
 pefile-check: build
 	bash scripts/check-against-pefile.sh $(BIN)
+
+schema-check: build
+	bash scripts/check-manifest-schema.sh $(BIN)
 
 # Regenerates Fixtures/ (needs mingw-w64; the results are committed, tests do not need it).
 fixtures:
