@@ -96,10 +96,13 @@ public struct TargetScanner: Sendable {
             return .failed(target, kind: .directory, reason: Reason(rule: "target-unreadable", verdict: .error,
                 message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
         }
-        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers)
-        let (items, summary) = walker.walk(root: fd) { match in
+        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers,
+                                     concurrentWalks: configuration.jobs)
+        let (found, summary) = walker.walk(root: fd) { match in
             InventoryItem(name: match.name, path: match.path, content: match.content)
         }
+        // The threads' order must never show in a report.
+        let items = found.sorted { $0.path < $1.path }
         return report(target: target, kind: .directory, items: items, summary: summary)
     }
 
@@ -139,13 +142,18 @@ public struct TargetScanner: Sendable {
         let stray = layout.stray.map(Self.strayFinding)
         var verdict = installations.map(\.verdict).max() ?? .notApplicable
         if let worst = reasons.map(\.verdict).max(), worst > verdict { verdict = worst }
-        if installations.isEmpty {
+        if installations.isEmpty && stray.isEmpty {
             let names = matcher.names.joined(separator: ", ")
             reasons.append(Reason(rule: "no-installation", verdict: .notApplicable,
-                message: stray.isEmpty
-                    ? "no file named \(names) was found in \(summary.entriesVisited) entries"
-                    : "the files found lie in no Windows system folder or Outlook folder; they are listed as stray copies",
-                found: "\(items.count) matched files"))
+                message: "no file named \(names) was found in \(summary.entriesVisited) entries",
+                found: "no matched files"))
+        } else if installations.isEmpty {
+            // Files the patch concerns, but in folders that name no installation (a copy of
+            // \Windows\System saved as "pc42-system/"): never "nothing found".
+            reasons.append(Reason(rule: "stray-only", verdict: .review,
+                message: "\(stray.count) matched file(s) lie in no Windows system folder (SYSTEM, SYSTEM32) or Outlook folder, so no installation could be judged; a person must check the copy (see the stray copies)",
+                found: stray.compactMap(\.path).prefix(5).joined(separator: ", ")))
+            verdict = max(verdict, .review)
         }
         return TargetReport(target: target, kind: kind, verdict: verdict, reasons: reasons, installations: installations,
                             strayFiles: stray, skipped: summary.skipped + summary.unreadableDirectories,

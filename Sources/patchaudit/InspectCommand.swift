@@ -39,9 +39,11 @@ struct InspectCommand: ParsableCommand {
     }
 
     func render(_ file: FileInspection) -> String {
-        var lines = [file.path]
+        var lines = [TerminalText.safe(file.path)]
         func add(_ label: String, _ value: String?) {
-            lines.append("  " + label.padding(toLength: 17, withPad: " ", startingAt: 0) + (value ?? "-"))
+            let safeLabel = TerminalText.safe(label)
+            let padded = safeLabel.count < 18 ? safeLabel.padding(toLength: 18, withPad: " ", startingAt: 0) : safeLabel + " "
+            lines.append("  " + padded + TerminalText.safe(value ?? "-"))
         }
         if let error = file.error {
             add("Error:", error)
@@ -56,7 +58,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         add("Size:", file.size.map { "\($0) bytes" })
-        add("PE checksum:", file.peChecksum.map { "stored \(String($0.stored, radix: 16)), computed \(String($0.computed, radix: 16))\($0.matches ? "" : " (MISMATCH)")" })
+        add("PE checksum:", file.peChecksum.map { "stored \(hex($0.stored)), computed \(hex($0.computed))\($0.matches ? "" : " (MISMATCH)")" })
         add("Format:", file.format)
         add("SHA-256:", file.sha256)
         add("SHA-1:", file.sha1)
@@ -67,5 +69,10 @@ struct InspectCommand: ParsableCommand {
             add("Also RT_VERSION:", "language \(other.resourceLanguage): \(other.fileVersion ?? "-")")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }

@@ -33,7 +33,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
         Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
         Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
-        review, 3 some error, 64 usage error, 78 a manifest is invalid (nothing scanned).
+        review, 3 some error, 64 usage error, 74 the results could not be written, \
+        78 a manifest is invalid (nothing scanned).
 
         Examples:
           patchaudit scan /mnt/pc42
@@ -73,13 +74,41 @@ struct ScanCommand: AsyncParsableCommand {
     var noColor = false
 
     func validate() throws {
+        if let output, let inside = targets.first(where: { Self.path(output, liesWithin: $0) }) {
+            throw ValidationError("--output \(output) lies inside the scanned target \(inside); write the results outside the evidence")
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard maxEntries >= 1 else { throw ValidationError("--max-entries must be at least 1") }
         guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
     }
 
+    /// Whether `path` (which may not exist yet) resolves to somewhere inside the folder `target`.
+    static func path(_ path: String, liesWithin target: String) -> Bool {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        guard let resolvedFolder = realpath(folder.path, nil), let resolvedTarget = realpath(target, nil) else { return false }
+        defer { free(resolvedFolder); free(resolvedTarget) }
+        let outputFolder = String(decoding: UnsafeRawBufferPointer(start: resolvedFolder, count: strlen(resolvedFolder)), as: UTF8.self)
+        let targetFolder = String(decoding: UnsafeRawBufferPointer(start: resolvedTarget, count: strlen(resolvedTarget)), as: UTF8.self)
+        return outputFolder == targetFolder || outputFolder.hasPrefix(targetFolder == "/" ? "/" : targetFolder + "/")
+    }
+
     func run() async throws {
+        do {
+            try await scan()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            // Not 1-3: a script must never read a failed write as a verdict.
+            FileHandle.standardError.write(Data("patchaudit: could not write the results: \(error.localizedDescription)\n".utf8))
+            throw ExitCode(74)
+        }
+    }
+
+    func scan() async throws {
+        DirectoryWalker.raiseDescriptorLimit()
         let loaded: [LoadedManifest]
         do {
             loaded = try ManifestSelection.load(explicit: manifests)
@@ -136,11 +165,13 @@ final class OutputSink: @unchecked Sendable {
 
     init(path: String?) throws {
         if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: path) else {
-                throw ValidationError("cannot write --output \(path): check the folder exists and is writable")
+            // open(2), not FileManager.createFile: that one writes a new file and renames it over
+            // the path, which would replace a device such as /dev/stdout or a named pipe.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                throw ValidationError("cannot write --output \(path): \(String(cString: strerror(errno))); check the folder exists and is writable")
             }
-            self.handle = handle
+            self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             ownsHandle = true
             isTerminal = false
         } else {

@@ -24,9 +24,9 @@ import Testing
         return folder.appendingPathComponent("patchaudit")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PATCHAUDIT_MANIFEST_DIR")
@@ -209,5 +209,47 @@ import Testing
         let completion = try Self.run(["--generate-completion-script", "bash"])
         #expect(completion.status == 0)
         #expect(completion.text.contains("patchaudit"))
+    }
+}
+
+/// Cases that need the real process: permissions, write failures, the evidence boundary.
+@Suite struct CLIBoundaryTests {
+    @Test func unreadableFileIsUnreadableNotMissing() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-perm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tree = directory.appendingPathComponent("tree")
+        try FileManager.default.copyItem(at: CLITests.trees.appendingPathComponent("up-to-date-sr1"), to: tree)
+        let dll = tree.appendingPathComponent("WINDOWS/SYSTEM/EMSMDB32.DLL").path
+        #expect(chmod(dll, 0) == 0)
+        for path in [directory.path, tree.path] { _ = chmod(path, 0o755) }
+        let manifest = CLITests.root.appendingPathComponent("Manifests/outlook97-archive-patch.json").path
+        var arguments = ["scan", tree.path, "--manifest", manifest, "--format", "json"]
+        var binary = CLITests.binary.path
+        // Root reads everything: drop to nobody for this run (setpriv, util-linux).
+        if geteuid() == 0 {
+            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + arguments
+            binary = "/usr/bin/setpriv"
+        }
+        let run = try CLITests.run(arguments, executable: binary)
+        #expect(run.status == 2, "\(run.stderr)")
+        let text = run.text
+        #expect(text.contains("\"status\" : \"unreadable\""))
+        #expect(text.contains("permission denied"))
+        #expect(!text.contains("\"status\" : \"missing\""))
+    }
+
+    @Test func aFailedWriteIsNeverAVerdictStatus() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let run = try CLITests.run(["scan", CLITests.trees.appendingPathComponent("up-to-date-sr1").path, "--output", "/dev/full"])
+        #expect(run.status == 74)
+        #expect(run.stderr.contains("could not write"))
+    }
+
+    @Test func outputInsideTheEvidenceIsRefused() throws {
+        let tree = CLITests.trees.appendingPathComponent("up-to-date-sr1")
+        let run = try CLITests.run(["scan", tree.path, "--output", tree.appendingPathComponent("report.json").path])
+        #expect(run.status == 64)
+        #expect(!FileManager.default.fileExists(atPath: tree.appendingPathComponent("report.json").path))
     }
 }

@@ -20,7 +20,7 @@ extension Evaluator {
         guard let first = sources.first, let version = first.fileVersion else {
             let names = identifying.map(\.name).joined(separator: " or ")
             reasons.append(Reason(rule: "product-unknown", verdict: .review,
-                message: "no readable version in \(names) in \(installation.outlookFolders.map(\.display).joined(separator: ", ")); the release cannot be told",
+                message: "no readable version in \(names) in \(installation.outlookFolders.map { $0.isRoot ? "the target's root" : $0.display }.joined(separator: ", ")); the release cannot be told",
                 found: "no readable version", expected: names))
             return nil
         }
@@ -28,9 +28,12 @@ extension Evaluator {
                                      language: first.language.map(hex4))
         let versions = Set(sources.compactMap(\.fileVersion))
         if versions.count > 1 {
+            // Copies naming different releases (two Outlook folders on one volume): a person must
+            // decide, whichever product each names - never let one of them make it not-applicable.
             reasons.append(Reason(rule: "copies-disagree", verdict: .review,
-                message: "the copies of \(first.name) disagree on the release; a person must decide which one is in use",
+                message: "the copies of \(first.name) disagree on the release (\(sources.map { "\($0.path.display): \($0.fileVersion?.description ?? "?")" }.joined(separator: ", "))); a person must decide which one is in use",
                 found: versions.sorted().map(\.description).joined(separator: ", "), path: first.path.display))
+            return finding
         }
         if let other = product.otherProducts.first(where: { $0.family.contains(version) }) {
             finding.name = other.name

@@ -5,8 +5,10 @@
 ///    the manifests place in the system folder (`Ems*.dll`, `Mspst32.dll`, ...). The target's
 ///    root counts too, for a zip of `\Windows\System` alone. Its parent is the Windows folder
 ///    (any name: `WIN95`, `WINNT40`); the Windows folder's parent is the *volume*.
-/// 2. An **Outlook folder** holds `Outlook.exe`, or holds `Outllib.dll` and is named `Office`
-///    or `Microsoft Outlook` (Office 97 / stand-alone Outlook), or is the target's root.
+/// 2. An **Outlook folder** holds `Outllib.dll` (the library the patch replaces) beside
+///    `Outlook.exe`, or holds `Outllib.dll` and is named `Office` or `Microsoft Outlook`
+///    (Office 97 / stand-alone Outlook), or is the target's root. A lone `Outlook.exe` (a backup
+///    copy, a setup folder) does not make an Outlook folder: it stays a stray copy.
 /// 3. Each system folder pairs with every Outlook folder on its volume (beneath the volume
 ///    folder). A dual-boot disk with one shared `Program Files` thus gives two installations
 ///    sharing one Outlook folder, each with its own verdict.
@@ -36,8 +38,8 @@ public enum InstallationGrouper {
                 systemFolders.append(folder)
             }
             let holdsProgram = folderItems.contains { $0.name == programName }
-            let holdsOutlookFile = folderItems.contains { locations[$0.name] == .outlook }
-            if holdsProgram || (holdsOutlookFile && (folder.isRoot || outlookFolderNames.contains(folderName))) {
+            let holdsLibrary = folderItems.contains { locations[$0.name] == .outlook && $0.name != programName }
+            if holdsLibrary && (holdsProgram || folder.isRoot || outlookFolderNames.contains(folderName)) {
                 outlookFolders.append(folder)
             }
         }

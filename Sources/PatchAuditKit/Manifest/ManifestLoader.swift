@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A manifest as loaded: its content, where it came from and the SHA-256 of its bytes.
 public struct LoadedManifest: Sendable, Hashable {
@@ -32,21 +35,17 @@ public enum ManifestLoader {
 
     /// Loads one manifest file.
     public static func load(path: String) throws(ManifestError) -> LoadedManifest {
-        let data: Data
-        do {
-            let url = URL(fileURLWithPath: path)
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            if let size = attributes[.size] as? NSNumber, size.intValue > maxManifestSize {
-                throw ManifestError(file: path, message: "the file is \(size.intValue) bytes; a manifest is at most \(maxManifestSize) bytes")
-            }
-            data = try Data(contentsOf: url)
-        } catch let error as ManifestError {
-            throw error
-        } catch {
-            throw ManifestError(file: path, message: "could not be read (\(error.localizedDescription)); check the path given to --manifest")
+        // The same careful reader as for evidence: a FIFO or device is refused, not waited on,
+        // and nothing larger than a manifest can be is read.
+        switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path,
+                                      maxSize: Int64(maxManifestSize), followLinks: true) {
+        case .failure(let problem):
+            let advice = problem.kind == .tooLarge ? "a manifest is at most \(maxManifestSize) bytes" : "check the path given to --manifest"
+            throw ManifestError(file: path, jsonPath: nil, message: "could not be read: \(problem.detail); \(advice)")
+        case .success(let file):
+            let manifest = try parse(data: Data(file.bytes), file: path)
+            return LoadedManifest(manifest: manifest, path: path, sha256: file.digests.sha256)
         }
-        let manifest = try parse(data: data, file: path)
-        return LoadedManifest(manifest: manifest, path: path, sha256: FileDigests(of: Array(data)).sha256)
     }
 
     /// Parses and validates manifest bytes; `file` names the source in errors.
@@ -127,8 +126,9 @@ public enum ManifestLoader {
 
         func fileName(_ value: JSONValue?, _ path: String) throws(ManifestError) -> String {
             let name = try string(value, path)
-            guard name == name.lowercased(), !name.contains("/"), !name.contains("\\") else {
-                throw fail(path, "\"\(name)\" must be a lower-case file name without folders, e.g. \"\(name.lowercased().split(separator: "/").last.map(String.init) ?? "emsmdb32.dll")\"")
+            guard name == name.lowercased(), !name.contains("/"), !name.contains("\\"), name != ".", name != "..",
+                  name.utf8.count < 64, !name.utf8.contains(where: { $0 < 0x20 }) else {
+                throw fail(path, "\"\(name)\" must be a lower-case file name (under 64 bytes, no folders), e.g. \"\(name.lowercased().split(separator: "/").last.map(String.init) ?? "emsmdb32.dll")\"")
             }
             return name
         }
@@ -161,7 +161,7 @@ public enum ManifestLoader {
             var languages: [UInt16] = []
             for (index, item) in try array(patchFields["languages"], "$.patch.languages").enumerated() {
                 let text = try string(item, "$.patch.languages[\(index)]")
-                guard text.count == 4, let language = UInt16(text, radix: 16) else {
+                guard text.count == 4, text.allSatisfy(\.isHexDigit), let language = UInt16(text, radix: 16) else {
                     throw fail("$.patch.languages[\(index)]", "\"\(text)\" is not a language id: write 4 hex digits, e.g. \"0409\" for US English")
                 }
                 languages.append(language)

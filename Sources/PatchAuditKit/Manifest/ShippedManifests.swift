@@ -6,8 +6,9 @@ import Foundation
 /// Looked for, in order:
 /// 1. `$PATCHAUDIT_MANIFEST_DIR`, when set;
 /// 2. `<prefix>/share/patchaudit/manifests` beside an installed `<prefix>/bin/patchaudit`;
-/// 3. a `Manifests` folder in the executable's folder or any folder above it (the source
-///    checkout, for binaries under `.build/`).
+/// 3. the source checkout the executable was built in: the nearest folder above the
+///    executable that holds both `Package.swift` and `Manifests/` (binaries under `.build/`).
+///    A stray `Manifests/` folder elsewhere above the binary (`/tmp/Manifests`) is never used.
 /// `*.schema.json` files are not manifests and are skipped.
 public enum ShippedManifests {
     /// The folder holding the shipped manifests, or nil with the places tried.
@@ -16,7 +17,7 @@ public enum ShippedManifests {
         var tried: [String] = []
         if let override = environment["PATCHAUDIT_MANIFEST_DIR"], !override.isEmpty {
             if isDirectory(override) { return .success(override) }
-            return .failure(ManifestError(file: override, message: "PATCHAUDIT_MANIFEST_DIR names no folder; point it at the folder holding the manifests"))
+            return .failure(ManifestError(file: override, jsonPath: nil, message: "PATCHAUDIT_MANIFEST_DIR names no folder; point it at the folder holding the manifests"))
         }
         if let executable {
             let binDirectory = URL(fileURLWithPath: executable).deletingLastPathComponent()
@@ -27,13 +28,16 @@ public enum ShippedManifests {
             for _ in 0..<12 {
                 let candidate = folder.appendingPathComponent("Manifests").path
                 tried.append(candidate)
-                if FileManager.default.fileExists(atPath: candidate + "/outlook97-archive-patch.json") { return .success(candidate) }
+                if FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+                    if isDirectory(candidate) { return .success(candidate) }
+                    break
+                }
                 let parent = folder.deletingLastPathComponent()
                 if parent.path == folder.path { break }
                 folder = parent
             }
         }
-        return .failure(ManifestError(file: "(shipped manifests)",
+        return .failure(ManifestError(file: "(shipped manifests)", jsonPath: nil,
             message: "not found; looked in \(tried.joined(separator: ", ")); set PATCHAUDIT_MANIFEST_DIR or pass --manifest FILE"))
     }
 
@@ -43,11 +47,11 @@ public enum ShippedManifests {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw ManifestError(file: directory, message: "could not be listed: \(error.localizedDescription)")
+            throw ManifestError(file: directory, jsonPath: nil, message: "could not be listed: \(error.localizedDescription)")
         }
         let manifests = names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
         guard !manifests.isEmpty else {
-            throw ManifestError(file: directory, message: "holds no manifest (*.json); pass --manifest FILE")
+            throw ManifestError(file: directory, jsonPath: nil, message: "holds no manifest (*.json); pass --manifest FILE")
         }
         return manifests.map { directory + "/" + $0 }
     }

@@ -8,28 +8,28 @@ public struct TableReport: Sendable {
     /// The text for one target, ending with a blank line.
     public func render(_ target: TargetReport) -> String {
         var out = ""
-        out += "\(bold(target.target))  \(paint(target.verdict))\n"
+        out += "\(bold(safe(target.target)))  \(paint(target.verdict))\n"
         for reason in target.reasons {
-            out += wrap("- \(reason.message)", indent: 2)
+            out += wrap("- \(safe(reason.message))", indent: 2)
         }
         if target.kind == .directory {
             out += dim("  \(target.stats.entries) entries, \(target.stats.directories) folders, \(target.stats.matchedFiles) matched files") + "\n"
         }
         for installation in target.installations {
             out += "\n"
-            var where_ = installation.systemFolder.map { "system \($0)" } ?? "no system folder"
-            where_ += installation.outlookFolders.isEmpty ? ", no Outlook folder" : ", Outlook \(installation.outlookFolders.joined(separator: "; "))"
-            out += wrap("Installation \(installation.id)  \(paint(installation.verdict))", indent: 2)
+            var where_ = installation.systemFolder.map { "system \(safe($0))" } ?? "no system folder"
+            where_ += installation.outlookFolders.isEmpty ? ", no Outlook folder" : ", Outlook \(safe(installation.outlookFolders.joined(separator: "; ")))"
+            out += wrap("Installation \(safe(installation.id))  \(paint(installation.verdict))", indent: 2)
             out += wrap(dim(where_), indent: 4)
             for evaluation in installation.evaluations {
-                out += wrap("\(evaluation.manifest): \(paint(evaluation.verdict))", indent: 4)
+                out += wrap("\(safe(evaluation.manifest)): \(paint(evaluation.verdict))", indent: 4)
                 if let product = evaluation.product {
                     var line = "\(product.name ?? "unknown product") (\(product.version)"
                     if let language = product.language { line += ", language \(language)" }
-                    out += wrap(dim(line + ") from \(product.source)"), indent: 6)
+                    out += wrap(dim(safe(line + ") from \(product.source)")), indent: 6)
                 }
                 if evaluation.verdict == .notApplicable {
-                    for reason in evaluation.reasons { out += wrap("- \(reason.message)", indent: 6) }
+                    for reason in evaluation.reasons { out += wrap("- \(safe(reason.message))", indent: 6) }
                     continue
                 }
                 if !evaluation.files.isEmpty { out += fileTable(evaluation.files, indent: 6) }
@@ -39,7 +39,7 @@ public struct TableReport: Sendable {
                     out += wrap("- \(outdated) file(s) older than the versions the patch installs", indent: 6)
                 }
                 for reason in evaluation.reasons where reason.rule != "file-outdated" {
-                    out += wrap("- \(reason.message)", indent: 6)
+                    out += wrap("- \(safe(reason.message))", indent: 6)
                 }
             }
         }
@@ -50,7 +50,7 @@ public struct TableReport: Sendable {
         if target.skippedCount > 0 {
             out += "\n" + wrap("Not read: \(target.skippedCount) link(s), special file(s) or folder(s)", indent: 2)
             for entry in target.skipped.prefix(10) {
-                out += wrap(dim("\(entry.kind.rawValue): \(entry.path)\(entry.detail.map { " (\($0))" } ?? "")"), indent: 4)
+                out += wrap(dim(safe("\(entry.kind.rawValue): \(entry.path)\(entry.detail.map { " (\($0))" } ?? "")")), indent: 4)
             }
             if target.skippedCount > 10 { out += wrap(dim("... and \(target.skippedCount - 10) more (see --format json)"), indent: 4) }
         }
@@ -63,12 +63,12 @@ public struct TableReport: Sendable {
         var out = pad + dim(column("FILE", 13) + column("STATUS", 11) + column("VERSION", 16) + "PATCH'S") + "\n"
         for file in files {
             let status = paintStatus(file.status, column(file.status.rawValue, 11))
-            out += pad + column(file.name, 13) + status + column(file.version ?? "-", 16) + (file.expected ?? "-") + "\n"
-            out += pad + "  " + dim(file.path ?? "-") + "\n"
+            out += pad + column(safe(file.name), 13) + status + column(file.version ?? "-", 16) + (file.expected ?? "-") + "\n"
+            out += pad + "  " + dim(safe(file.path ?? "-")) + "\n"
             if let reason = file.reason, [.damaged, .missing, .unknown, .unreadable].contains(file.status) {
-                out += wrap(reason, indent: indent + 2)
+                out += wrap(safe(reason), indent: indent + 2)
             }
-            for note in file.notes { out += wrap("note: \(note)", indent: indent + 2) }
+            for note in file.notes { out += wrap("note: \(safe(note))", indent: indent + 2) }
         }
         return out
     }
@@ -131,6 +131,7 @@ public struct TableReport: Sendable {
         }
     }
 
+    func safe(_ text: String) -> String { TerminalText.safe(text) }
     func bold(_ text: String) -> String { colour ? "\u{1b}[1m\(text)\u{1b}[0m" : text }
     func dim(_ text: String) -> String { colour ? "\u{1b}[2m\(text)\u{1b}[0m" : text }
 }

@@ -21,7 +21,8 @@ import Glibc
 ///
 /// Speed: `workers` threads share a queue of open folder descriptors (at most
 /// `maxQueuedFolders` queued; beyond that a worker walks the folder itself, depth first), so
-/// open descriptors stay below `maxQueuedFolders + workers × maxDepth`. Results are sorted afterwards, so the order
+/// open descriptors stay below `maxQueuedFolders + workers × maxDepth`, sized from
+/// `RLIMIT_NOFILE`. Results are sorted afterwards, so the order
 /// of `readdir` and of the threads never shows in a report.
 public struct DirectoryWalker: Sendable {
     /// One matched entry: where, which name, and either its bytes or why they could not be read.
@@ -46,12 +47,36 @@ public struct DirectoryWalker: Sendable {
     public let limits: ScanLimits
     /// Threads walking one tree.
     public let workers: Int
-    static let maxQueuedFolders = 256
+    /// Open folder descriptors waiting in the shared queue, at most.
+    public let maxQueuedFolders: Int
 
-    public init(matcher: NameMatcher, limits: ScanLimits, workers: Int = 2) {
+    /// - Parameters:
+    ///   - workers: threads walking this tree.
+    ///   - concurrentWalks: trees walked at the same time in this process; with the
+    ///     descriptor limit (`RLIMIT_NOFILE`) it sizes the queue so that all walks together
+    ///     stay below the limit.
+    public init(matcher: NameMatcher, limits: ScanLimits, workers: Int = 2, concurrentWalks: Int = 1) {
         self.matcher = matcher
         self.limits = limits
         self.workers = max(1, workers)
+        let budget = (Self.descriptorLimit() - 64) / max(1, concurrentWalks)
+        maxQueuedFolders = max(0, min(256, budget - self.workers * (limits.maxDepth + 2)))
+    }
+
+    /// The soft limit on open descriptors (`RLIMIT_NOFILE`), at most 1<<20.
+    static func descriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(min(limit.rlim_cur, 1 << 20))
+    }
+
+    /// Raises the soft descriptor limit to the hard one (what long-running scanners do), so
+    /// that wide trees and several targets at once do not run out of descriptors.
+    public static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = min(limit.rlim_max, 1 << 20)
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     // d_type values (dirent.h); Swift does not import the DT_* enum reliably.
@@ -69,7 +94,8 @@ public struct DirectoryWalker: Sendable {
     /// Walks the tree under the open directory descriptor `root` (which the walker takes over
     /// and closes). `transform` runs on the worker threads, once per match.
     public func walk<T: Sendable>(root: Int32, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: Summary) {
-        let shared = SharedWalkState<T>(root: Job(descriptor: root, path: .root, depth: 0), limits: limits)
+        let shared = SharedWalkState<T>(root: Job(descriptor: root, path: .root, depth: 0), limits: limits,
+                                         maxQueued: maxQueuedFolders)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var worker = Worker<T>(walker: self, shared: shared, transform: transform)
             worker.run()
@@ -86,11 +112,14 @@ public struct DirectoryWalker: Sendable {
         var local = Summary()
         var results: [T] = []
         var pendingEntries = 0
+        /// Entries counted locally before the shared total is updated (small limits stay exact).
+        let entryBatch: Int
 
         init(walker: DirectoryWalker, shared: SharedWalkState<T>, transform: @escaping @Sendable (Match) -> T) {
             self.walker = walker
             self.shared = shared
             self.transform = transform
+            entryBatch = min(4096, max(1, walker.limits.maxEntries / 64))
         }
 
         mutating func run() {
@@ -128,7 +157,7 @@ public struct DirectoryWalker: Sendable {
                     return
                 }
                 pendingEntries += 1
-                if pendingEntries >= 4096 {
+                if pendingEntries >= entryBatch {
                     if !shared.count(entries: pendingEntries) { pendingEntries = 0; return }
                     pendingEntries = 0
                 }
@@ -153,9 +182,10 @@ public struct DirectoryWalker: Sendable {
                 if fstatat(directoryFD, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 { type = DirectoryWalker.dType(status.st_mode) }
             }
             let matched = walker.matcher.match(name, count: length)
-            if type == DirectoryWalker.typeDirectory && matched == nil {
+            if type == DirectoryWalker.typeDirectory {
+                // A folder named like a watched file is reported (below) and still walked.
                 descend(into: cName, name: name, length: length, of: job, directoryFD: directoryFD)
-                return true
+                if matched == nil { return true }
             }
             if type == DirectoryWalker.typeRegular && matched == nil { return true }
             let path = job.path.appending(UnsafeBufferPointer(start: name, count: length))
@@ -254,12 +284,14 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     private var entries = 0
     private var matches = 0
     private let limits: ScanLimits
+    private let maxQueued: Int
     private var summary = DirectoryWalker.Summary()
     private var results: [T] = []
 
-    init(root: DirectoryWalker.Job, limits: ScanLimits) {
+    init(root: DirectoryWalker.Job, limits: ScanLimits, maxQueued: Int) {
         queue = [root]
         self.limits = limits
+        self.maxQueued = maxQueued
     }
 
     /// The next folder to list, waiting while other workers may still add some; nil when the walk is over.
@@ -291,7 +323,7 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     func offer(_ job: DirectoryWalker.Job) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard queue.count < DirectoryWalker.maxQueuedFolders, !stopped else { return false }
+        guard queue.count < maxQueued, !stopped else { return false }
         queue.append(job)
         condition.signal()
         return true

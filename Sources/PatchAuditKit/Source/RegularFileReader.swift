@@ -31,9 +31,11 @@ public enum RegularFileReader {
     /// Reads the file at `name` relative to the open directory `directory` (or a path when
     /// `directory` is `AT_FDCWD`).
     /// - Returns: the bytes and digests, or the ``ReadProblem`` that stopped it.
+    /// - Parameter followLinks: true only for a path the user named (a manifest, an `inspect`
+    ///   argument); files found by a walk are never reached through a link.
     public static func read(directory: Int32, name: UnsafePointer<CChar>, displayPath: String,
-                            maxSize: Int64) -> Result<FileBytes, ReadProblem> {
-        let flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC
+                            maxSize: Int64, followLinks: Bool = false) -> Result<FileBytes, ReadProblem> {
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW)
         var fd = openat(directory, name, flags | noAccessTime)
         if fd < 0 && (errno == EPERM || errno == EINVAL) && noAccessTime != 0 {
             fd = openat(directory, name, flags)
@@ -105,7 +107,7 @@ public enum RegularFileReader {
         case EACCES, EPERM:
             return ReadProblem(.permissionDenied, "\(path): permission denied; run as a user who can read it")
         case ENOENT:
-            return ReadProblem(.ioError, "\(path) vanished during the scan")
+            return ReadProblem(.ioError, "\(path) does not exist (or vanished while it was being read)")
         default:
             return ReadProblem(.ioError, "\(path): open failed: \(errorText(code))")
         }
