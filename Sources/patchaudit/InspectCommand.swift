@@ -58,7 +58,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         add("Size:", file.size.map { "\($0) bytes" })
-        add("PE checksum:", file.peChecksum.map { "stored \(hex($0.stored)), computed \(hex($0.computed))\($0.matches ? "" : " (MISMATCH)")" })
+        add("PE checksum:", file.peChecksum.map { "stored \(Hex.word($0.stored)), computed \(Hex.word($0.computed))\($0.matches ? "" : " (MISMATCH)")" })
         add("Format:", file.format)
         add("SHA-256:", file.sha256)
         add("SHA-1:", file.sha1)
@@ -69,10 +69,5 @@ struct InspectCommand: ParsableCommand {
             add("Also RT_VERSION:", "language \(other.resourceLanguage): \(other.fileVersion ?? "-")")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }

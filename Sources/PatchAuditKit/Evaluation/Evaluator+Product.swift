@@ -94,9 +94,3 @@ extension Evaluator {
         return finding
     }
 }
-
-/// A 16-bit value as 4 lower-case hex digits ("0409").
-func hex4(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-}

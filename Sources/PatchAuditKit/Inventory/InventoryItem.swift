@@ -44,28 +44,10 @@ public struct InventoryItem: Sendable, Hashable {
     /// The first VarFileInfo translation's language (0x0409 = US English).
     public var language: UInt16? { image?.version?.translations.first?.language }
 
-    /// Integrity findings without a reference hash: not a PE, truncation, checksum mismatch.
+    /// Integrity findings without a reference hash: not a PE, truncation, checksum mismatch
+    /// (the PE reader records a stored checksum that disagrees as a problem of its own).
     public var damage: [String] {
         if let imageError { return ["not a PE image: \(imageError)"] }
-        guard let image else { return [] }
-        var problems = image.integrityProblems.map(\.description)
-        if !image.checksum.matches && !image.integrityProblems.contains(where: { $0.kind == .checksumMismatch }) {
-            problems.append(String(format32: "PE checksum mismatch: stored", image.checksum.stored,
-                                   "computed", image.checksum.computed))
-        }
-        return problems
+        return image?.integrityProblems.map(\.description) ?? []
     }
-}
-
-extension String {
-    /// "label 0x0001a2b3 label 0x..." for checksum messages.
-    init(format32 first: String, _ a: UInt32, _ second: String, _ b: UInt32) {
-        self = "\(first) \(hex32(a)), \(second) \(hex32(b)): the bytes changed after linking"
-    }
-}
-
-/// 0x-prefixed 8-digit lower-case hex.
-func hex32(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
 }

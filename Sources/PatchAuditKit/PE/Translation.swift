@@ -15,8 +15,4 @@ public struct Translation: Sendable, Hashable, Codable {
     /// this pair names.
     public var hex: String { hex4(language) + hex4(codePage) }
 
-    private func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
 }

@@ -62,9 +62,6 @@ public struct FileInspection: Sendable, Hashable, Codable {
         peChecksum = image.checksum
         format = image.format.rawValue
         integrityProblems = image.integrityProblems.map(\.description)
-        if !image.checksum.matches && !image.integrityProblems.contains(where: { $0.kind == .checksumMismatch }) {
-            integrityProblems.append("PE checksum mismatch: stored \(hex32(image.checksum.stored)), computed \(hex32(image.checksum.computed))")
-        }
         versionProblems = image.versionProblems
         if let version = image.version {
             fileVersion = version.fixed?.fileVersion.description
