@@ -159,6 +159,10 @@ public struct FileFinding: Sendable, Hashable, Codable {
         peChecksum = item.image?.checksum
         self.reason = reason
         self.notes = notes
+        // Several RT_VERSION entries: the chosen one is reported above, the others stay visible.
+        for other in item.image?.otherVersions ?? [] {
+            self.notes.append("another RT_VERSION entry, language \(hex4(other.resourceLanguage)), says \(other.fixed?.fileVersion.description ?? "no version"); the reported one was chosen by language (neutral, then 0409, then lowest)")
+        }
     }
 
     /// A finding for a file that is not there.
