@@ -9,10 +9,10 @@ SAMPLE     := Fixtures/sample-install
 
 all: build
 
-# Debian packages the build and the tests need (none beyond Swift's own for now: swift-crypto
-# vendors BoringSSL). The pefile cross-check installs what it needs itself.
+# Debian packages the build needs: libarchive (archives) and pkg-config (to find it).
+# swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
-	@true
+	@bash scripts/ensure-packages.sh libarchive-dev pkg-config
 
 build: deps
 	$(SWIFT) build

@@ -17,9 +17,15 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // Debian's libarchive-dev (the Makefile installs it where it is missing).
+        .systemLibrary(
+            name: "CLibArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
         .target(
             name: "PatchAuditKit",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CLibArchive", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "patchaudit",

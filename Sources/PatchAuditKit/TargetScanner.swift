@@ -69,6 +69,7 @@ public struct TargetScanner: Sendable {
     /// Scans one target synchronously.
     public func scan(target: String) -> TargetReport {
         var status = stat()
+        if target == "-" { return scanArchive(target) }
         guard stat(target, &status) == 0 else {
             let code = errno
             let message = code == ENOENT
@@ -80,12 +81,63 @@ public struct TargetScanner: Sendable {
         case S_IFDIR:
             return scanDirectory(target)
         case S_IFREG:
-            return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
-                message: "\(target) is a file, not a directory: this version of patchaudit scans directories only; mount the image or unpack the archive read-only and scan the folder"))
+            return scanArchive(target)
         default:
             return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
                 message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), not a directory; give a directory to scan"))
         }
+    }
+
+    /// Scans an archive file, or standard input for `-`; the kind is decided by the bytes.
+    func scanArchive(_ target: String) -> TargetReport {
+        let fd: Int32
+        var size: Int64?
+        if target == "-" {
+            fd = STDIN_FILENO
+        } else {
+            var opened = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC | RegularFileReader.noAccessTime)
+            if opened < 0 && errno == EPERM { opened = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+            guard opened >= 0 else {
+                let code = errno
+                return .failed(target, kind: .archive, reason: Reason(rule: "target-unreadable", verdict: .error,
+                    message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
+            }
+            fd = opened
+            var status = stat()
+            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
+        }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        let source = ArchiveSource(matcher: matcher, limits: configuration.limits)
+        let outcome = source.scan(descriptor: fd, size: size, name: target)
+        var reasons = outcome.reviews
+        var summary = outcome.summary
+        if let failure = outcome.failure {
+            switch failure.code {
+            case .overlappingEntries:
+                summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
+            case .encrypted:
+                reasons.append(Reason(rule: "archive-encrypted", verdict: .review,
+                    message: "\(target) is encrypted (\(failure.message)); its entries cannot be read without the password", found: "encrypted"))
+            case .notAnArchive:
+                let split = target.lowercased().range(of: #"\.(z[0-9]{2}|[0-9]{3})$"#, options: .regularExpression) != nil
+                reasons.append(Reason(rule: "not-an-archive", verdict: .error,
+                    message: split
+                        ? "\(target) looks like one part of a multi-volume set and is not readable on its own; join the parts (cat or zip -s 0) and scan the whole archive"
+                        : "\(target) is not a recognised archive and not a directory (patchaudit reads zip, tar, 7z, CAB and ISO 9660, plain or compressed with gzip, bzip2, xz or zstd): \(failure.message)",
+                    found: failure.message))
+            case .multiVolume:
+                reasons.append(Reason(rule: "multi-volume", verdict: .error, message: "\(target): \(failure.message)", found: failure.message))
+            case .fatal, .entryFailed, .io:
+                let place = failure.entry.map { "while reading \($0)" } ?? outcome.lastEntry.map { "after entry \($0)" } ?? "before the first entry"
+                reasons.append(Reason(rule: "archive-unreadable", verdict: .error,
+                    message: "\(target) could not be read \(place): \(failure.message); the archive is truncated or corrupt: get a fresh copy",
+                    found: failure.message, path: failure.entry ?? outcome.lastEntry))
+            }
+        }
+        let items = outcome.items.sorted { $0.path < $1.path }
+        var report = report(target: target, kind: .archive, items: items, summary: summary, extraReasons: reasons)
+        report.format = outcome.format.isEmpty ? nil : outcome.format
+        return report
     }
 
     func scanDirectory(_ target: String) -> TargetReport {
@@ -107,7 +159,8 @@ public struct TargetScanner: Sendable {
     }
 
     /// Builds a target's report from its inventory: the part shared by every kind of source.
-    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: DirectoryWalker.Summary) -> TargetReport {
+    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: DirectoryWalker.Summary,
+                       extraReasons: [Reason] = []) -> TargetReport {
         let layout = InstallationGrouper.group(items, locations: locations)
         let evaluators = configuration.manifests.map { Evaluator(manifest: $0.manifest) }
         var installations: [InstallationReport] = []
@@ -123,11 +176,12 @@ public struct TargetScanner: Sendable {
         }
         installations.sort { $0.id < $1.id }
 
-        var reasons: [Reason] = []
+        var reasons = extraReasons
         var limitsHit = summary.limitsHit
         for item in items {
-            if let problem = item.readProblem, problem.isLimit {
-                limitsHit.append(LimitHit(limit: "max-file-size", value: configuration.limits.maxFileSize, detail: problem.detail))
+            if let problem = item.readProblem, let limit = problem.limitName {
+                let value = limit == "max-file-size" ? configuration.limits.maxFileSize : configuration.limits.maxCompressionRatio
+                limitsHit.append(LimitHit(limit: limit, value: value, detail: problem.detail))
             }
         }
         for hit in limitsHit {
@@ -142,12 +196,12 @@ public struct TargetScanner: Sendable {
         let stray = layout.stray.map(Self.strayFinding)
         var verdict = installations.map(\.verdict).max() ?? .notApplicable
         if let worst = reasons.map(\.verdict).max(), worst > verdict { verdict = worst }
-        if installations.isEmpty && stray.isEmpty {
+        if installations.isEmpty && stray.isEmpty && reasons.isEmpty {
             let names = matcher.names.joined(separator: ", ")
             reasons.append(Reason(rule: "no-installation", verdict: .notApplicable,
                 message: "no file named \(names) was found in \(summary.entriesVisited) entries",
                 found: "no matched files"))
-        } else if installations.isEmpty {
+        } else if installations.isEmpty && !stray.isEmpty {
             // Files the patch concerns, but in folders that name no installation (a copy of
             // \Windows\System saved as "pc42-system/"): never "nothing found".
             reasons.append(Reason(rule: "stray-only", verdict: .review,

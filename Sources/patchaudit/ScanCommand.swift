@@ -67,8 +67,17 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Directory entries looked at per target before the walk stops.", valueName: "count"))
     var maxEntries: Int = ScanLimits().maxEntries
 
-    @Option(help: ArgumentHelp("Deepest directory nesting entered.", valueName: "levels"))
-    var maxDepth: Int = ScanLimits().maxDepth
+    @Option(help: ArgumentHelp("Deepest folder nesting entered.", valueName: "levels"))
+    var maxFolderDepth: Int = ScanLimits().maxFolderDepth
+
+    @Option(help: ArgumentHelp("Archives inside archives opened (1: the target archive only).", valueName: "levels"))
+    var maxDepth: Int = ScanLimits().maxArchiveDepth
+
+    @Option(help: ArgumentHelp("Decompressed bytes read per target, all nesting levels together.", valueName: "bytes"))
+    var maxTotalBytes: Int64 = ScanLimits().maxTotalBytes
+
+    @Option(help: ArgumentHelp("Largest nested archive opened (held in memory while read).", valueName: "bytes"))
+    var maxNestedSize: Int64 = ScanLimits().maxNestedArchiveSize
 
     @Flag(help: "Never colour the table (NO_COLOR in the environment does the same).")
     var noColor = false
@@ -80,7 +89,9 @@ struct ScanCommand: AsyncParsableCommand {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard maxEntries >= 1 else { throw ValidationError("--max-entries must be at least 1") }
-        guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
+        guard maxFolderDepth >= 0 else { throw ValidationError("--max-folder-depth must not be negative") }
+        guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1 (the target archive itself)") }
+        guard maxTotalBytes >= 1, maxNestedSize >= 0 else { throw ValidationError("--max-total-bytes must be positive and --max-nested-size not negative") }
     }
 
     /// Whether `path` (which may not exist yet) resolves to somewhere inside the folder `target`.
@@ -119,7 +130,10 @@ struct ScanCommand: AsyncParsableCommand {
         var limits = ScanLimits()
         limits.maxFileSize = maxFileSize
         limits.maxEntries = maxEntries
-        limits.maxDepth = maxDepth
+        limits.maxFolderDepth = maxFolderDepth
+        limits.maxArchiveDepth = maxDepth
+        limits.maxTotalBytes = maxTotalBytes
+        limits.maxNestedArchiveSize = maxNestedSize
         let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
 
         let sink = try OutputSink(path: output)

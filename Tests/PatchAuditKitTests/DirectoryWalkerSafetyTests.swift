@@ -135,10 +135,10 @@ import Glibc
         #expect(report.limitsHit.contains { $0.limit == "max-file-size" })
 
         limits = ScanLimits()
-        limits.maxDepth = 1
+        limits.maxFolderDepth = 1
         report = try FixtureSupport.scanner(limits: limits).scan(target: path)
         #expect(report.verdict == .review)
-        #expect(report.limitsHit.contains { $0.limit == "max-depth" })
+        #expect(report.limitsHit.contains { $0.limit == "max-folder-depth" })
 
         limits = ScanLimits()
         limits.maxEntries = 5

@@ -62,6 +62,8 @@ public struct TargetReport: Sendable, Hashable, Codable {
     public var skippedCount: Int
     public var limitsHit: [LimitHit]
     public var stats: Stats
+    /// For an archive: the format libarchive detected ("ZIP 2.0 (deflation)", "GNU tar format").
+    public var format: String?
 
     /// Counts of what the walk looked at.
     public struct Stats: Sendable, Hashable, Codable {
@@ -78,7 +80,7 @@ public struct TargetReport: Sendable, Hashable, Codable {
     /// A target that could not be read at all.
     public static func failed(_ target: String, kind: Kind, reason: Reason) -> TargetReport {
         TargetReport(target: target, kind: kind, verdict: .error, reasons: [reason], installations: [],
-                     strayFiles: [], skipped: [], skippedCount: 0, limitsHit: [], stats: Stats())
+                     strayFiles: [], skipped: [], skippedCount: 0, limitsHit: [], stats: Stats(), format: nil)
     }
 }
 

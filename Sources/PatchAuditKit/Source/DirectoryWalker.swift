@@ -21,7 +21,7 @@ import Glibc
 ///
 /// Speed: `workers` threads share a queue of open folder descriptors (at most
 /// `maxQueuedFolders` queued; beyond that a worker walks the folder itself, depth first), so
-/// open descriptors stay below `maxQueuedFolders + workers × maxDepth`, sized from
+/// open descriptors stay below `maxQueuedFolders + workers × maxFolderDepth`, sized from
 /// `RLIMIT_NOFILE`. Results are sorted afterwards, so the order
 /// of `readdir` and of the threads never shows in a report.
 public struct DirectoryWalker: Sendable {
@@ -60,7 +60,7 @@ public struct DirectoryWalker: Sendable {
         self.limits = limits
         self.workers = max(1, workers)
         let budget = (Self.descriptorLimit() - 64) / max(1, concurrentWalks)
-        maxQueuedFolders = max(0, min(256, budget - self.workers * (limits.maxDepth + 2)))
+        maxQueuedFolders = max(0, min(256, budget - self.workers * (limits.maxFolderDepth + 2)))
     }
 
     /// The soft limit on open descriptors (`RLIMIT_NOFILE`), at most 1<<20.
@@ -212,7 +212,7 @@ public struct DirectoryWalker: Sendable {
 
         mutating func descend(into cName: UnsafePointer<CChar>, name: UnsafePointer<UInt8>, length: Int, of job: Job, directoryFD: Int32) {
             let path = job.path.appending(UnsafeBufferPointer(start: name, count: length))
-            guard job.depth + 1 <= walker.limits.maxDepth else {
+            guard job.depth + 1 <= walker.limits.maxFolderDepth else {
                 shared.hitDepthLimit(path: path)
                 return
             }
@@ -364,9 +364,9 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     func hitDepthLimit(path: ScanPath) {
         condition.lock()
         defer { condition.unlock() }
-        if !summary.limitsHit.contains(where: { $0.limit == "max-depth" }) {
-            summary.limitsHit.append(LimitHit(limit: "max-depth", value: Int64(limits.maxDepth),
-                detail: "folders deeper than \(limits.maxDepth) levels (first: \(path.display)) were not entered"))
+        if !summary.limitsHit.contains(where: { $0.limit == "max-folder-depth" }) {
+            summary.limitsHit.append(LimitHit(limit: "max-folder-depth", value: Int64(limits.maxFolderDepth),
+                detail: "folders deeper than \(limits.maxFolderDepth) levels (first: \(path.display)) were not entered"))
         }
     }
 

@@ -12,6 +12,10 @@ public struct ReadProblem: Error, Sendable, Hashable, Codable, CustomStringConve
         case ioError
         /// Larger than the per-file cap (`--max-file-size`): a limit, reported as such.
         case tooLarge
+        /// An archive entry that is encrypted: its bytes cannot be read without the password.
+        case encrypted
+        /// An archive entry whose data expands beyond the compression-ratio guard: a limit.
+        case compressionRatio
     }
 
     public var kind: Kind
@@ -24,7 +28,16 @@ public struct ReadProblem: Error, Sendable, Hashable, Codable, CustomStringConve
     }
 
     /// Whether this problem is a scan limit being hit (which the report must name as such).
-    public var isLimit: Bool { kind == .tooLarge }
+    public var isLimit: Bool { limitName != nil }
+
+    /// The option that names the limit this problem hit, if it is one.
+    public var limitName: String? {
+        switch kind {
+        case .tooLarge: "max-file-size"
+        case .compressionRatio: "max-compression-ratio"
+        default: nil
+        }
+    }
 
     public var description: String { detail }
 }

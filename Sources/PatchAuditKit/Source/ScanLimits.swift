@@ -5,8 +5,17 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxFileSize: Int64 = 64 << 20
     /// Directory entries looked at per target before the walk stops.
     public var maxEntries: Int = 20_000_000
-    /// Directory nesting followed beneath the target's root.
-    public var maxDepth: Int = 64
+    /// Directory nesting followed beneath the target's root (`--max-folder-depth`).
+    public var maxFolderDepth: Int = 64
+    /// Archives inside archives opened (`--max-depth`): 1 is the target archive alone.
+    public var maxArchiveDepth: Int = 3
+    /// Decompressed bytes per target, across all nesting levels (`--max-total-bytes`).
+    public var maxTotalBytes: Int64 = 16 << 30
+    /// Decompressed-to-compressed ratio above which a stream is treated as a bomb, once it
+    /// has produced more than 16 MiB (deflate's own maximum is about 1032:1).
+    public var maxCompressionRatio: Int64 = 1000
+    /// Largest nested archive opened; it is held in memory while it is read (`--max-nested-size`).
+    public var maxNestedArchiveSize: Int64 = 64 << 20
     /// Matched files read per target.
     public var maxMatchedFiles: Int = 10_000
     /// Skipped entries (links, FIFOs, devices) listed by path per target; the rest are counted.

@@ -1,0 +1,291 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streams the entries of an archive target (and of archives inside it) past the name
+/// matcher: matched entries are read into the digests and the PE reader, the rest are
+/// skipped. Nothing is written anywhere: nested archives are read from memory.
+///
+/// Paths show the chain of archives: `setup/office.cab!WINDOWS/SYSTEM/EMSMDB32.DLL`
+/// (the target's own name is the report's `target`). CAB and zip backslashes become `/`.
+/// Names are kept as raw bytes; `../`, absolute and drive-letter names are reported as they are
+/// and never joined to any host path (nothing is extracted).
+struct ArchiveSource {
+    let matcher: NameMatcher
+    let limits: ScanLimits
+
+    /// File-name endings of archives opened when found inside an archive.
+    static let nestedSuffixes = [".zip", ".cab", ".7z", ".iso", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2",
+                                 ".txz", ".tar.xz", ".tzst", ".tar.zst"]
+
+    /// What one archive target gave.
+    struct Outcome {
+        var items: [InventoryItem] = []
+        var summary = DirectoryWalker.Summary()
+        /// Target-level findings that call for a person (`review`).
+        var reviews: [Reason] = []
+        /// The archive could not be read (any further): the target is `error`.
+        var failure: ArchiveError?
+        var format = ""
+        var matchedCount = 0
+        var totalBytes: Int64 = 0
+        var stopped = false
+        /// The last entry whose header was read, for messages about what came after it.
+        var lastEntry: String?
+    }
+
+    /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
+    func scan(descriptor: Int32, size: Int64?, name: String) -> Outcome {
+        var outcome = Outcome()
+        withUTF8Locale {
+            do throws(ArchiveError) {
+                if let size, let finding = preflight(descriptor: descriptor, size: size, name: name) {
+                    throw finding
+                }
+                let reader = try ArchiveReader.make()
+                try reader.open(descriptor: descriptor)
+                try walk(reader, prefix: [], depth: 1, outcome: &outcome)
+            } catch {
+                outcome.failure = error
+            }
+        }
+        return outcome
+    }
+
+    /// Checks a zip's central directory before libarchive reads it (overlap, multi-volume),
+    /// and names split-volume parts by their bytes or names.
+    func preflight(descriptor: Int32, size: Int64, name: String) -> ArchiveError? {
+        let read: ZipLayout.ReadAt = { offset, count in
+            guard count >= 0, offset >= 0 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: count)
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+            return got == count ? bytes : nil
+        }
+        guard let head = read(0, 4) else { return nil }
+        if head.starts(with: [0x50, 0x4b]) {
+            switch ZipLayout.check(size: size, read: read) {
+            case .consistent: break
+            case .overlapping(let first, let second):
+                return ArchiveError(.overlappingEntries,
+                    "zip entries overlap (\(first) and \(second) share bytes): this is the overlapping-file zip bomb construction; nothing in it was read")
+            case .multiVolume(let why):
+                return ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
+            case .centralDirectoryTooLarge(let size):
+                return ArchiveError(.fatal, "the zip's central directory claims \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads")
+            }
+        }
+        return nil
+    }
+
+    private static let bang = UInt8(ascii: "!")
+
+    /// Reads the entries of one (possibly nested) archive.
+    func walk(_ reader: ArchiveReader, prefix: [UInt8], depth: Int, outcome: inout Outcome) throws(ArchiveError) {
+        var consecutiveFailures = 0
+        while !outcome.stopped {
+            let entry: ArchiveReader.Entry
+            do {
+                guard let next = try reader.nextEntry() else { break }
+                entry = next
+                consecutiveFailures = 0
+            } catch let error where error.code == .entryFailed {
+                consecutiveFailures += 1
+                outcome.reviews.append(Reason(rule: "archive-entry-failed", verdict: .review,
+                    message: "an entry header\(prefix.isEmpty ? "" : " in \(ScanPath(bytes: prefix).display)") could not be read (\(error.message)); the entry was lost",
+                    found: error.message))
+                if consecutiveFailures > 16 { throw ArchiveError(.fatal, "too many unreadable entry headers in a row: \(error.message)") }
+                continue
+            } catch let error where error.code == .encrypted {
+                outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
+                    message: "\(prefix.isEmpty ? "the archive" : ScanPath(bytes: prefix).display)'s headers are encrypted (\(error.message)); its entries cannot be listed without the password",
+                    found: "encrypted"))
+                return
+            }
+            // libarchive knows the format once the first header is read.
+            if depth == 1 && outcome.format.isEmpty { outcome.format = reader.formatName }
+            if entry.name.isEmpty { continue }
+            outcome.summary.entriesVisited += 1
+            guard outcome.summary.entriesVisited <= limits.maxEntries else {
+                stop(&outcome, LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                    detail: "the scan stopped after \(limits.maxEntries) archive entries; entries beyond were not looked at"))
+                return
+            }
+            if depth == 1 { try checkStream(reader, outcome: &outcome) }
+            if outcome.stopped { return }
+
+            let name = normalise(entry.name, backslashes: reader.usesBackslashes)
+            let path = ScanPath(bytes: prefix + name)
+            outcome.lastEntry = path.display
+            if entry.isDirectory {
+                outcome.summary.directoriesVisited += 1
+                continue
+            }
+            if let warning = entry.warning {
+                outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
+                    message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
+            }
+            let last = lastComponent(name)
+            if let matched = matcher.match(last) {
+                outcome.matchedCount += 1
+                guard outcome.matchedCount <= limits.maxMatchedFiles else {
+                    stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
+                        detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
+                    return
+                }
+                let content = try readMatched(reader, entry: entry, path: path, outcome: &outcome)
+                if case .failure(let problem) = content, problem.kind == .encrypted {
+                    outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
+                        message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
+                        found: "encrypted", path: path.display))
+                }
+                outcome.items.append(InventoryItem(name: matched, path: path, content: content))
+                continue
+            }
+            if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
+                try openNested(reader, entry: entry, path: path, depth: depth, outcome: &outcome)
+            }
+        }
+    }
+
+    /// Reads a nested archive into memory (bounded) and walks it in the same pass.
+    func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int, outcome: inout Outcome) throws(ArchiveError) {
+        guard depth + 1 <= limits.maxArchiveDepth else {
+            addLimit(&outcome, LimitHit(limit: "max-depth", value: Int64(limits.maxArchiveDepth),
+                detail: "\(path.display) is an archive \(depth + 1) levels deep; it was not opened (raise --max-depth to read it)"))
+            return
+        }
+        if entry.isEncrypted {
+            outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
+                message: "the nested archive \(path.display) is encrypted; it was not opened", found: "encrypted", path: path.display))
+            return
+        }
+        let bytes: [UInt8]
+        switch try readData(reader, entry: entry, path: path, cap: limits.maxNestedArchiveSize, outcome: &outcome) {
+        case .success(let data): bytes = data
+        case .failure(let problem):
+            if problem.kind == .tooLarge {
+                addLimit(&outcome, LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
+                    detail: "the nested archive \(path.display) is larger than \(limits.maxNestedArchiveSize) bytes; it was not opened (raise --max-nested-size)"))
+            } else {
+                outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+                    message: "the nested archive \(path.display) could not be read: \(problem.detail)", path: path.display))
+            }
+            return
+        }
+        if bytes.starts(with: [0x50, 0x4b]) {
+            let finding = ZipLayout.check(size: Int64(bytes.count)) { offset, count in
+                guard offset >= 0, count >= 0, offset <= Int64(bytes.count) - Int64(count) else { return nil }
+                return Array(bytes[Int(offset)..<(Int(offset) + count)])
+            }
+            if case .overlapping(let first, let second) = finding {
+                addLimit(&outcome, LimitHit(limit: "zip-overlap", value: 0,
+                    detail: "the nested zip \(path.display) has overlapping entries (\(first), \(second)): the zip bomb construction; it was not opened"))
+                return
+            }
+        }
+        let child = try ArchiveReader.make()
+        do {
+            try child.open(bytes: bytes)
+            try walk(child, prefix: path.bytes + [Self.bang], depth: depth + 1, outcome: &outcome)
+        } catch {
+            let what = error.code == .notAnArchive ? "is not a recognised archive" : "could not be read: \(error)"
+            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+                message: "the nested archive \(path.display) \(what); its contents were not checked", found: error.message, path: path.display))
+        }
+    }
+
+    /// Reads one matched entry: digests on the way, PE parsing afterwards.
+    func readMatched(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, outcome: inout Outcome) throws(ArchiveError) -> Result<FileBytes, ReadProblem> {
+        if entry.isSymbolicLink || entry.isHardLink {
+            return .failure(ReadProblem(.symbolicLink, "\(path.display) is a link entry in the archive; links are never followed, so its target was not read"))
+        }
+        if !entry.isRegularFile {
+            return .failure(ReadProblem(.notRegularFile, "\(path.display) is a special-file entry, not a regular file: it was not read"))
+        }
+        if entry.isEncrypted {
+            return .failure(ReadProblem(.encrypted, "\(path.display) is encrypted in the archive; its bytes cannot be read without the password"))
+        }
+        switch try readData(reader, entry: entry, path: path, cap: limits.maxFileSize, outcome: &outcome) {
+        case .success(let bytes):
+            return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
+        case .failure(let problem):
+            return .failure(problem)
+        }
+    }
+
+    /// Reads the current entry's data up to `cap` bytes, with the byte and ratio guards.
+    func readData(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, cap: Int64, outcome: inout Outcome) throws(ArchiveError) -> Result<[UInt8], ReadProblem> {
+        if let size = entry.size, size > cap {
+            return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: cap))
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(min(entry.size ?? 0, cap)))
+        let rawStart = reader.rawBytesRead
+        while true {
+            let block: UnsafeRawBufferPointer?
+            do {
+                block = try reader.nextBlock(entry: path.display)
+            } catch let error where error.code == .entryFailed {
+                return .failure(ReadProblem(.ioError, "\(path.display): the data could not be read: \(error.message)"))
+            } catch let error where error.code == .encrypted {
+                return .failure(ReadProblem(.encrypted, "\(path.display) is encrypted: \(error.message)"))
+            }
+            guard let block else { break }
+            if Int64(bytes.count) + Int64(block.count) > cap {
+                return .failure(RegularFileReader.tooLarge(path.display, size: Int64(bytes.count) + Int64(block.count), maxSize: cap))
+            }
+            bytes.append(contentsOf: block)
+            outcome.totalBytes += Int64(block.count)
+            if outcome.totalBytes > limits.maxTotalBytes {
+                stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                    detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped at \(path.display)"))
+                return .failure(ReadProblem(.tooLarge, "\(path.display): the target's decompressed-bytes limit was reached while reading it"))
+            }
+            let raw = max(1, reader.rawBytesRead - rawStart)
+            if bytes.count > 16 << 20 && Int64(bytes.count) / raw > limits.maxCompressionRatio {
+                return .failure(ReadProblem(.compressionRatio,
+                    "\(path.display) expands more than \(limits.maxCompressionRatio):1 (\(bytes.count) bytes from \(raw)); reading stopped as for a compression bomb"))
+            }
+        }
+        return .success(bytes)
+    }
+
+    /// The whole stream's guards (compressed tar etc.): total bytes and ratio.
+    func checkStream(_ reader: ArchiveReader, outcome: inout Outcome) throws(ArchiveError) {
+        let stream = reader.streamBytes, raw = max(1, reader.rawBytesRead)
+        if stream > limits.maxTotalBytes {
+            stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped"))
+        } else if stream > 64 << 20 && stream / raw > limits.maxCompressionRatio {
+            stop(&outcome, LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio,
+                detail: "the archive's stream expands more than \(limits.maxCompressionRatio):1 (\(stream) bytes from \(raw)); the scan stopped as for a compression bomb"))
+        }
+    }
+
+    func stop(_ outcome: inout Outcome, _ hit: LimitHit) {
+        addLimit(&outcome, hit)
+        outcome.stopped = true
+    }
+
+    func addLimit(_ outcome: inout Outcome, _ hit: LimitHit) {
+        if !outcome.summary.limitsHit.contains(where: { $0.limit == hit.limit }) { outcome.summary.limitsHit.append(hit) }
+    }
+
+    /// `\` → `/` for formats that use DOS separators; a leading `./` dropped.
+    func normalise(_ name: [UInt8], backslashes: Bool) -> [UInt8] {
+        var name = backslashes ? name.map { $0 == 0x5c ? 0x2f : $0 } : name
+        while name.starts(with: [0x2e, 0x2f]) { name.removeFirst(2) }
+        while name.last == 0x2f { name.removeLast() }
+        return name
+    }
+
+    func lastComponent(_ name: [UInt8]) -> ArraySlice<UInt8> {
+        guard let slash = name.lastIndex(of: 0x2f) else { return name[...] }
+        return name[(slash + 1)...]
+    }
+
+    static func isArchiveName(_ name: some Collection<UInt8>) -> Bool {
+        let lowered = String(decoding: lowercasedASCII(name), as: UTF8.self)
+        return nestedSuffixes.contains { lowered.hasSuffix($0) }
+    }
+}
