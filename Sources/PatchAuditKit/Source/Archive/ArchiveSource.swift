@@ -70,6 +70,8 @@ struct ArchiveSource {
                     "zip entries overlap (\(first) and \(second) share bytes): this is the overlapping-file zip bomb construction; nothing in it was read")
             case .multiVolume(let why):
                 return ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
+            case .truncated(let why):
+                return ArchiveError(.fatal, "the zip's central directory is damaged: \(why)")
             case .centralDirectoryTooLarge(let size):
                 return ArchiveError(.fatal, "the zip's central directory claims \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads")
             }
@@ -177,10 +179,17 @@ struct ArchiveSource {
                 guard offset >= 0, count >= 0, offset <= Int64(bytes.count) - Int64(count) else { return nil }
                 return Array(bytes[Int(offset)..<(Int(offset) + count)])
             }
-            if case .overlapping(let first, let second) = finding {
+            switch finding {
+            case .overlapping(let first, let second):
                 addLimit(&outcome, LimitHit(limit: "zip-overlap", value: 0,
                     detail: "the nested zip \(path.display) has overlapping entries (\(first), \(second)): the zip bomb construction; it was not opened"))
                 return
+            case .truncated(let why), .multiVolume(let why):
+                outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+                    message: "the nested zip \(path.display) is damaged (\(why)); its contents were not checked", path: path.display))
+                return
+            case .centralDirectoryTooLarge, .consistent:
+                break
             }
         }
         let child = try ArchiveReader.make()

@@ -21,6 +21,9 @@ struct ZipLayout {
         case overlapping(first: String, second: String)
         case multiVolume(String)
         case centralDirectoryTooLarge(Int64)
+        /// The end record or the central directory is missing or cut short: libarchive would
+        /// fall back to reading local headers and never notice.
+        case truncated(String)
     }
 
     /// Checks a zip of `size` bytes. Never throws: anything it cannot read is left to libarchive.
@@ -30,7 +33,9 @@ struct ZipLayout {
         }
         let tailLength = Int(min(size, 22 + 65_535))
         guard tailLength >= 22, let tail = read(size - Int64(tailLength), tailLength) else { return .consistent(entries: 0) }
-        guard let end = tail.lastIndex(ofSignature: 0x0605_4b50, from: tail.count - 22) else { return .consistent(entries: 0) }
+        guard let end = tail.lastIndex(ofSignature: 0x0605_4b50, from: tail.count - 22) else {
+            return .truncated("no end-of-central-directory record in the last \(tailLength) bytes: the file is cut short (or is not a complete zip)")
+        }
         let disk = tail.u16(end + 4), diskWithDirectory = tail.u16(end + 6)
         if disk != 0 || diskWithDirectory != 0 {
             return .multiVolume("its end record says it is disk \(disk + 1) of a multi-volume set (the central directory is on disk \(diskWithDirectory + 1))")
@@ -51,8 +56,10 @@ struct ZipLayout {
         }
         guard directorySize >= 0, directoryOffset >= 0, total >= 0 else { return .consistent(entries: 0) }
         guard directorySize <= maxCentralDirectorySize else { return .centralDirectoryTooLarge(directorySize) }
-        guard directoryOffset.addingReportingOverflow(directorySize).partialValue <= size,
-              let directory = read(directoryOffset, Int(directorySize)) else { return .consistent(entries: 0) }
+        let (directoryEnd, overflow) = directoryOffset.addingReportingOverflow(directorySize)
+        guard !overflow, directoryEnd <= size, let directory = read(directoryOffset, Int(directorySize)) else {
+            return .truncated("the central directory (\(directorySize) bytes at offset \(directoryOffset)) lies beyond the file's \(size) bytes: the file is cut short")
+        }
 
         struct Span { var start: Int64; var end: Int64; var name: String }
         var spans: [Span] = []
@@ -89,6 +96,9 @@ struct ZipLayout {
                 spans.append(Span(start: offset, end: overflow ? Int64.max : end, name: name))
             }
             at = next
+        }
+        if Int64(spans.count) < total {
+            return .truncated("the central directory lists \(spans.count) of the \(total) entries its end record announces: it is cut short or corrupt")
         }
         spans.sort { $0.start < $1.start }
         for (first, second) in zip(spans, spans.dropFirst()) where first.end > second.start {
