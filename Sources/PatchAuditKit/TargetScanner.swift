@@ -111,6 +111,11 @@ public struct TargetScanner: Sendable {
         let outcome = source.scan(descriptor: fd, size: size, name: target)
         var reasons = outcome.reviews
         var summary = outcome.summary
+        for corrupt in outcome.corruption {
+            reasons.append(Reason(rule: "archive-corrupt", verdict: .error,
+                message: "\(target) is corrupt: \(corrupt); get a fresh copy",
+                found: corrupt))
+        }
         if let failure = outcome.failure {
             switch failure.code {
             case .overlappingEntries:

@@ -70,7 +70,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Deepest folder nesting entered.", valueName: "levels"))
     var maxFolderDepth: Int = ScanLimits().maxFolderDepth
 
-    @Option(help: ArgumentHelp("Archives inside archives opened (1: the target archive only).", valueName: "levels"))
+    @Option(help: ArgumentHelp("Levels of archives inside an archive target that are opened (0: none).", valueName: "levels"))
     var maxDepth: Int = ScanLimits().maxArchiveDepth
 
     @Option(help: ArgumentHelp("Decompressed bytes read per target, all nesting levels together.", valueName: "bytes"))
@@ -90,7 +90,7 @@ struct ScanCommand: AsyncParsableCommand {
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard maxEntries >= 1 else { throw ValidationError("--max-entries must be at least 1") }
         guard maxFolderDepth >= 0 else { throw ValidationError("--max-folder-depth must not be negative") }
-        guard maxDepth >= 1 else { throw ValidationError("--max-depth must be at least 1 (the target archive itself)") }
+        guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
         guard maxTotalBytes >= 1, maxNestedSize >= 0 else { throw ValidationError("--max-total-bytes must be positive and --max-nested-size not negative") }
     }
 

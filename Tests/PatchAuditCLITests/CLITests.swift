@@ -253,3 +253,34 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: tree.appendingPathComponent("report.json").path))
     }
 }
+
+/// Archive targets through the binary: exit statuses, standard input.
+@Suite struct CLIArchiveTests {
+    static let archives = CLITests.root.appendingPathComponent("Fixtures/archives")
+
+    @Test func anArchiveOnStandardInputIsScanned() throws {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan", "-", "--format", "ndjson"]
+        process.standardInput = try FileHandle(forReadingFrom: Self.archives.appendingPathComponent("tar.gz/patch-needed-sr1.tar.gz"))
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let line = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(line["target"] as? String == "-")
+        #expect(line["verdict"] as? String == "patch-needed")
+    }
+
+    @Test func oneBadArchiveDoesNotStopTheOthers() throws {
+        let run = try CLITests.run(["scan", Self.archives.appendingPathComponent("broken/random.bin").path,
+                                    Self.archives.appendingPathComponent("zip/up-to-date-sr1.zip").path, "--format", "ndjson"])
+        #expect(run.status == 3)
+        let verdicts = try run.text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["verdict"] as? String
+        }
+        #expect(verdicts == ["error", "up-to-date"])
+    }
+}

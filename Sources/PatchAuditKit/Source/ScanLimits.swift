@@ -7,7 +7,9 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxEntries: Int = 20_000_000
     /// Directory nesting followed beneath the target's root (`--max-folder-depth`).
     public var maxFolderDepth: Int = 64
-    /// Archives inside archives opened (`--max-depth`): 1 is the target archive alone.
+    /// Levels of archives inside the target archive that are opened (`--max-depth`): with 3,
+    /// `a.zip!b.zip!c.zip!d.zip!EMSMDB32.DLL` (3 levels inside `a.zip`) is read, one more is not.
+    /// 0 opens no nested archive.
     public var maxArchiveDepth: Int = 3
     /// Decompressed bytes per target, across all nesting levels (`--max-total-bytes`).
     public var maxTotalBytes: Int64 = 16 << 30

@@ -110,18 +110,31 @@ final class ArchiveReader {
             warning: warning)
     }
 
+    /// ARCHIVE_WARN messages met while reading the current entry's data (a bad CRC, a wrong
+    /// size): the bytes came through, but they are not what the archive recorded.
+    private(set) var dataWarnings: [String] = []
+
     /// The next block of the current entry's data (valid until the next call), or nil at its end.
     func nextBlock(entry: String) throws(ArchiveError) -> UnsafeRawBufferPointer? {
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
         let status = archive_read_data_block(handle, &buffer, &size, &offset)
-        if status == PA_ARCHIVE_EOF { return nil }
-        if status != PA_ARCHIVE_OK && status != PA_ARCHIVE_WARN {
+        if status == PA_ARCHIVE_WARN {
+            dataWarnings.append(errorText.trimmingTrailingWhitespace)
+        } else if status == PA_ARCHIVE_EOF {
+            return nil
+        } else if status != PA_ARCHIVE_OK {
             try check(status, entry: entry)
         }
         return UnsafeRawBufferPointer(start: buffer, count: size)
     }
+
+    /// Forgets the warnings of the previous entry's data.
+    func clearDataWarnings() { dataWarnings.removeAll() }
+
+    /// Whether libarchive has seen encrypted entries (`archive_read_has_encrypted_entries`).
+    var hasEncryptedEntries: Bool { archive_read_has_encrypted_entries(handle) > 0 }
 
     /// Bytes read from the source so far (`archive_filter_bytes(a, -1)`): compressed.
     var rawBytesRead: Int64 { Int64(archive_filter_bytes(handle, -1)) }
@@ -161,6 +174,14 @@ final class ArchiveReader {
             throw ArchiveError(.multiVolume, message, entry: entry)
         }
         throw ArchiveError(status == PA_ARCHIVE_FAILED || status == PA_ARCHIVE_RETRY ? .entryFailed : .fatal, message, entry: entry)
+    }
+}
+
+extension String {
+    var trimmingTrailingWhitespace: String {
+        var text = self
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return text
     }
 }
 

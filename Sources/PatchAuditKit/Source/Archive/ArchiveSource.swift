@@ -32,6 +32,8 @@ struct ArchiveSource {
         var stopped = false
         /// The last entry whose header was read, for messages about what came after it.
         var lastEntry: String?
+        /// Entries whose data libarchive read with a warning (bad CRC, wrong size): corrupt.
+        var corruption: [String] = []
     }
 
     /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
@@ -40,11 +42,21 @@ struct ArchiveSource {
         withUTF8Locale {
             do throws(ArchiveError) {
                 if let size, let finding = preflight(descriptor: descriptor, size: size, name: name) {
-                    throw finding
+                    guard finding.code == .fatal else { throw finding }
+                    // A damaged central directory: still read what the local headers give (to
+                    // name the entry where the data ends), but the target stays an error.
+                    outcome.corruption.append(finding.message)
                 }
                 let reader = try ArchiveReader.make()
                 try reader.open(descriptor: descriptor)
-                try walk(reader, prefix: [], depth: 1, outcome: &outcome)
+                do throws(ArchiveError) {
+                    try walk(reader, prefix: [], depth: 1, outcome: &outcome)
+                } catch where error.code == .fatal && reader.hasEncryptedEntries {
+                    // 7-Zip with encrypted data reports "Damaged 7-Zip archive"; say what it is.
+                    throw ArchiveError(.encrypted, "its entries are encrypted (\(error.message))", entry: error.entry)
+                } catch {
+                    throw error
+                }
             } catch {
                 outcome.failure = error
             }
@@ -62,8 +74,14 @@ struct ArchiveSource {
             return got == count ? bytes : nil
         }
         guard let head = read(0, 4) else { return nil }
-        if head.starts(with: [0x50, 0x4b]) {
-            switch ZipLayout.check(size: size, read: read) {
+        let startsLikeZip = head.starts(with: [0x50, 0x4b])
+        let finding = ZipLayout.check(size: size, read: read)
+        if !startsLikeZip, case .multiVolume(let why) = finding {
+            // The last part of a split zip starts inside some other part's data.
+            return ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
+        }
+        if startsLikeZip {
+            switch finding {
             case .consistent: break
             case .overlapping(let first, let second):
                 return ArchiveError(.overlappingEntries,
@@ -151,9 +169,11 @@ struct ArchiveSource {
 
     /// Reads a nested archive into memory (bounded) and walks it in the same pass.
     func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int, outcome: inout Outcome) throws(ArchiveError) {
-        guard depth + 1 <= limits.maxArchiveDepth else {
+        // `depth` is this archive's level (the target is 1), so the nested one's contents lie
+        // `depth` archive boundaries ("!") inside the target.
+        guard depth <= limits.maxArchiveDepth else {
             addLimit(&outcome, LimitHit(limit: "max-depth", value: Int64(limits.maxArchiveDepth),
-                detail: "\(path.display) is an archive \(depth + 1) levels deep; it was not opened (raise --max-depth to read it)"))
+                detail: "\(path.display) would open archive level \(depth) inside the target, deeper than --max-depth \(limits.maxArchiveDepth); it was not opened (raise --max-depth to read it)"))
             return
         }
         if entry.isEncrypted {
@@ -230,6 +250,14 @@ struct ArchiveSource {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(min(entry.size ?? 0, cap)))
         let rawStart = reader.rawBytesRead
+        reader.clearDataWarnings()
+        defer {
+            // WARN while reading data: the bytes are not what the archive recorded (bad CRC,
+            // wrong size). The entry is reported as read, and the archive as corrupt.
+            for warning in reader.dataWarnings {
+                outcome.corruption.append("\(path.display): \(warning) (the bytes read are not those the archive recorded)")
+            }
+        }
         while true {
             let block: UnsafeRawBufferPointer?
             do {

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import PatchAuditKit
+
+/// Every fixture install tree as each archive kind gives the report its folder gives, and every
+/// broken or hostile archive ends with its classified verdict (Fixtures/archives/expected.json).
+@Suite struct ArchiveFixtureTests {
+    static let archives = FixtureSupport.fixtures.appendingPathComponent("archives")
+
+    struct Expected: Decodable {
+        struct Archive: Decodable, Sendable, CustomStringConvertible {
+            var path: String
+            var kind: String
+            var tree: String
+            var pathMap: [String: String]?
+            var description: String { path }
+        }
+        struct Case: Decodable, Sendable, CustomStringConvertible {
+            var path: String
+            var verdict: String
+            var problem: String?
+            var entry: String?
+            var description: String { path }
+        }
+        var archives: [Archive]
+        var nested: [Case]
+        var broken: [Case]
+    }
+
+    static let expected: Expected? = {
+        guard let data = try? Data(contentsOf: archives.appendingPathComponent("expected.json")) else { return nil }
+        return try? JSONDecoder().decode(Expected.self, from: data)
+    }()
+
+    static func treePath(_ tree: String) -> String {
+        tree == "sample-install" ? FixtureSupport.fixtures.appendingPathComponent("sample-install").path
+                                 : FixtureSupport.trees.appendingPathComponent(tree).path
+    }
+
+    @Test func everyKindIsCovered() throws {
+        let expected = try #require(Self.expected)
+        let kinds = Set(expected.archives.map(\.kind))
+        for kind in ["zip", "stored-zip", "tar.gz", "tar.xz", "tar.bz2", "7z", "cab", "joliet-iso", "iso9660"] {
+            #expect(kinds.contains(kind), "no fixture of kind \(kind)")
+        }
+        #expect(expected.archives.count >= 9 * FixtureSupport.expectedTrees.count)
+    }
+
+    @Test(arguments: expected?.archives ?? [])
+    func archiveReportEqualsFolderReport(_ archive: Expected.Archive) throws {
+        let scanner = try FixtureSupport.scanner()
+        let folder = scanner.scan(target: Self.treePath(archive.tree))
+        let packed = scanner.scan(target: Self.archives.appendingPathComponent(archive.path).path)
+        #expect(packed.kind == .archive)
+        #expect(packed.verdict == folder.verdict)
+        if let pathMap = archive.pathMap {
+            // Plain ISO 9660: 8.3 names. Same verdicts and statuses, at the mapped paths.
+            let statuses = folder.statuses()
+            let packedStatuses = packed.statuses()
+            for (path, status) in statuses {
+                let mapped = pathMap[path] ?? path
+                #expect(packedStatuses[mapped] == status, "\(archive.path): \(path) → \(mapped)")
+            }
+            #expect(packed.installations.map(\.verdict) == folder.installations.map(\.verdict))
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            #expect(try encoder.encode(packed.installations) == encoder.encode(folder.installations))
+            #expect(try encoder.encode(packed.strayFiles) == encoder.encode(folder.strayFiles))
+        }
+    }
+
+    @Test(arguments: (expected?.nested ?? []) + (expected?.broken ?? []))
+    func brokenAndNestedArchivesAreClassified(_ expected: Expected.Case) throws {
+        let report = try FixtureSupport.scanner().scan(target: Self.archives.appendingPathComponent(expected.path).path)
+        #expect(report.verdict.rawValue == expected.verdict)
+        #expect(report.verdict != .upToDate)
+        if report.verdict == .error || report.verdict == .review {
+            // A classified verdict always says why: a target reason, a limit, or an installation's.
+            let said = !report.reasons.isEmpty || !report.limitsHit.isEmpty
+                || report.installations.contains { $0.evaluations.contains { !$0.reasons.isEmpty } }
+            #expect(said)
+        }
+        if let entry = expected.entry, report.verdict == .error {
+            #expect(report.reasons.contains { $0.message.contains(entry) }, "the message names \(entry)")
+        }
+    }
+
+    func scan(_ relative: String, limits: ScanLimits = ScanLimits()) throws -> TargetReport {
+        try FixtureSupport.scanner(limits: limits).scan(target: Self.archives.appendingPathComponent(relative).path)
+    }
+
+    @Test func messagesNameTheProblem() throws {
+        #expect(try scan("broken/random.bin").reasons.contains { $0.message.contains("not a recognised archive") })
+        #expect(try scan("broken/multivolume.z01").reasons.contains { $0.message.contains("multi-volume") })
+        #expect(try scan("broken/multivolume.zip").reasons.contains { $0.message.contains("multi-volume") })
+        #expect(try scan("broken/overlap-bomb.zip").limitsHit.contains { $0.limit == "zip-overlap" })
+        #expect(try scan("broken/ratio-bomb.zip").limitsHit.contains { $0.limit == "max-file-size" })
+        #expect(try scan("broken/bad-crc.zip").reasons.contains { $0.rule == "archive-corrupt" && $0.message.contains("CRC") })
+        #expect(try scan("nested/depth4.zip").limitsHit.contains { $0.limit == "max-depth" })
+        let encrypted = try scan("broken/encrypted.zip")
+        #expect(encrypted.statuses().values.contains("unreadable"))
+        #expect(encrypted.reasons.contains { $0.rule == "archive-encrypted" })
+    }
+
+    @Test func theRatioGuardStopsAnEntryBeforeTheByteCap() throws {
+        var limits = ScanLimits()
+        limits.maxFileSize = 512 << 20
+        let report = try scan("broken/ratio-bomb.zip", limits: limits)
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.contains { $0.limit == "max-compression-ratio" })
+    }
+
+    @Test func theTotalByteCapIsSharedAcrossNesting() throws {
+        var limits = ScanLimits()
+        limits.maxTotalBytes = 100_000
+        let report = try scan("nested/zip-in-zip.zip", limits: limits)
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.contains { $0.limit == "max-total-bytes" })
+    }
+
+    @Test func nestedPathsShowTheChain() throws {
+        let report = try scan("nested/zip-in-zip.zip")
+        #expect(report.verdict == .patchNeeded)
+        #expect(report.statuses()["setup/pc42.zip!WINDOWS/SYSTEM/EMSMDB32.DLL"] == "outdated")
+        var limits = ScanLimits()
+        limits.maxArchiveDepth = 0
+        #expect(try scan("nested/zip-in-zip.zip", limits: limits).limitsHit.contains { $0.limit == "max-depth" })
+    }
+
+    @Test func evilNamesAreReportedAsTheyAre() throws {
+        let report = try scan("broken/evil-names.zip")
+        let paths = report.installations.flatMap { $0.evaluations.flatMap { $0.files.compactMap(\.path) } }
+        #expect(paths.contains("/abs/WINDOWS/SYSTEM/EMSMDB32.DLL"))
+        #expect(paths.contains("C:/WINDOWS/SYSTEM/EMSUI32.DLL"))
+    }
+}
