@@ -588,6 +588,15 @@ SR1_SYSTEM = ["EMSABP32.DLL", "EMSMDB32.DLL", "EMSUI32.DLL", "EMSUIX32.DLL", "MS
 OFFICE = "Program Files/Microsoft Office/Office"
 
 
+P97, P98 = "outlook97-archive-patch", "outlook98-archive-patch"
+
+
+def system_only(system):
+    """A system folder without Outlook: review under both manifests (as review-system-only)."""
+    return {"system": system, "outlook": None, "verdicts": {P97: "review", P98: "review"},
+            "reason": "no-outlook-folder"}
+
+
 def sr1_files(prefix="", system="WINDOWS/SYSTEM", office=OFFICE, status=None):
     status = status or {}
     files = {}
@@ -616,11 +625,17 @@ NESTED = [
                     "scanner ever decides that a nested archive's root joins the enclosing volume, "
                     "this becomes one patch-needed installation; it should not (a cabinet in a "
                     "setup folder is a setup source, not an installed system).",
+     "verdicts": {P97: "review", P98: "review"},
      "installations": [
-         {"system": "setup/office.cab!WINDOWS/SYSTEM", "outlook": None, "verdict": "review",
-          "reason": "no-outlook-folder"},
-         {"system": None, "outlook": OFFICE, "verdict": "review", "reason": "no-system-folder"}],
-     "files": sr1_files(system="setup/office.cab!WINDOWS/SYSTEM")},
+         {"system": "setup/office.cab!WINDOWS/SYSTEM", "outlook": None,
+          "verdicts": {P97: "review", P98: "review"}, "reason": "no-outlook-folder"},
+         {"system": None, "outlook": OFFICE,
+          "verdicts": {P97: "review", P98: "not-applicable"}, "reason": "no-system-folder"}],
+     "files": {**sr1_files(system="setup/office.cab!WINDOWS/SYSTEM"),
+               # as in review-system-only and review-program-files-only
+               "outllib.dll": "missing", "emsabp32.dll": "missing", "emsmdb32.dll": "missing",
+               "emsui32.dll": "missing", "mspst32.dll": "missing"},
+     "stray": []},
     {"path": "nested/iso-in-7z.7z", "tree": SR1, "pathPrefix": "images/pc42.iso!",
      "verdict": "patch-needed", "exitStatus": 1, "depth": 1,
      "description": "A 7z (LZMA2, solid) holding images/pc42.iso, a Joliet + Rock Ridge image of "
@@ -709,7 +724,11 @@ BROKEN = [
                     "libarchive 3.6.2 lists every entry (archive_entry_is_encrypted 1 for the DLLs); "
                     "archive_read_data on them is FAILED 'Passphrase required for this entry'. Never "
                     "register a passphrase callback (bsdtar prompts in a loop).",
+     "verdicts": {P97: "review", P98: "not-applicable"},
+     "installations": [{"system": "WINDOWS/SYSTEM", "outlook": OFFICE,
+                        "verdicts": {P97: "review", P98: "not-applicable"}}],
      "files": sr1_files(status={f: "unreadable" for f in SR1_SYSTEM + ["OUTLLIB.DLL"]}),
+     "stray": [],
      "unreadableReason": "encrypted"},
     {"path": "broken/encrypted-aes.7z", "verdict": "review", "problem": "encrypted",
      "description": "7z -psecret -mhe=off -mf=off of patch-needed-sr1 (LZMA2 + AES-256): names "
@@ -718,7 +737,10 @@ BROKEN = [
                     "FATAL ('The file content is encrypted, but currently not supported'): the "
                     "archive is over after the first attempt. Check the flag and skip "
                     "(archive_read_data_skip works) instead of reading.",
+     "installations": [{"system": "WINDOWS/SYSTEM", "outlook": OFFICE,
+                        "verdicts": {P97: "review"}}],
      "files": sr1_files(status={f: "unreadable" for f in SR1_SYSTEM + ["OUTLLIB.DLL", "OUTLOOK.EXE"]}),
+     "stray": [],
      "unreadableReason": "encrypted"},
     {"path": "broken/encrypted-headers.7z", "verdict": "review", "problem": "encrypted",
      "description": "7z -psecret -mhe=on: the header itself is encrypted, so not even the names "
@@ -766,6 +788,13 @@ BROKEN = [
                     "literal path, with no Outlook folder anywhere: review (no-outlook-folder; "
                     "stray-only if an implementation refuses such folders). Never up-to-date, never "
                     "error.",
+     "verdicts": {P97: "review", P98: "review"},
+     "installations": [system_only("/abs/WINDOWS/SYSTEM"), system_only("C:/WINDOWS/SYSTEM"),
+                       system_only("WINDOWS/SYSTEM/../SYSTEM")],
+     "files": {"/abs/WINDOWS/SYSTEM/EMSMDB32.DLL": "patched",
+               "C:/WINDOWS/SYSTEM/EMSUI32.DLL": "patched",
+               "WINDOWS/SYSTEM/../SYSTEM/EMSABP32.DLL": "patched"},
+     "stray": ["../../etc/EMSMDB32.DLL"],
      "entries": [
          {"name": "../../etc/EMSMDB32.DLL", "role": "stray", "status": "patched"},
          {"name": "/abs/WINDOWS/SYSTEM/EMSMDB32.DLL", "role": "system-folder",
@@ -780,12 +809,20 @@ BROKEN = [
                     "Recommended: split it at backslashes as for CAB (system folder "
                     "C:\\WINDOWS\\SYSTEM, path reported as stored); acceptable: not matched (then "
                     "it is simply not listed). The verdict is review either way.",
+     "verdicts": {P97: "review", P98: "review"},
+     "installations": [system_only("/abs/WINDOWS/SYSTEM"),
+                       dict(system_only("C:\\\\WINDOWS\\\\SYSTEM"), alsoAccept="absent (name not matched)"),
+                       system_only("WINDOWS/SYSTEM/../SYSTEM")],
+     "files": {"/abs/WINDOWS/SYSTEM/EMSMDB32.DLL": "patched",
+               "WINDOWS/SYSTEM/../SYSTEM/EMSABP32.DLL": "patched"},
+     "stray": ["../../etc/EMSMDB32.DLL"],
      "entries": [
          {"name": "../../etc/EMSMDB32.DLL", "role": "stray", "status": "patched"},
          {"name": "/abs/WINDOWS/SYSTEM/EMSMDB32.DLL", "role": "system-folder",
           "system": "/abs/WINDOWS/SYSTEM", "status": "patched"},
-         {"name": "C:\\WINDOWS\\SYSTEM\\EMSUI32.DLL", "reported": "C:\\WINDOWS\\SYSTEM\\EMSUI32.DLL",
-          "role": "system-folder", "system": "C:\\WINDOWS\\SYSTEM", "alsoAccept": "not matched",
+         {"name": "C:\\WINDOWS\\SYSTEM\\EMSUI32.DLL",
+          "display": "C:\\\\WINDOWS\\\\SYSTEM\\\\EMSUI32.DLL (ScanPath.display doubles a literal backslash)",
+          "role": "system-folder", "system": "C:\\\\WINDOWS\\\\SYSTEM", "alsoAccept": "not matched",
           "status": "patched"},
          {"name": "WINDOWS/SYSTEM/../SYSTEM/EMSABP32.DLL", "role": "system-folder",
           "system": "WINDOWS/SYSTEM/../SYSTEM", "status": "patched"}]},
@@ -805,12 +842,19 @@ BROKEN = [
      "description": "B\\xfcro/WINDOWS/SYSTEM/EMSMDB32.DLL (Latin-1 'Büro', no UTF-8 flag, made-by "
                     "MS-DOS) holding EMSMDB32.DLL 5.5.2440.0. The name is kept as bytes and "
                     "reported escaped (never dropped): a system folder without Outlook, review.",
+     "verdicts": {P97: "review", P98: "review"},
+     "installations": [system_only("B\\xfcro/WINDOWS/SYSTEM")],
      "files": {"B\\xfcro/WINDOWS/SYSTEM/EMSMDB32.DLL": "patched"},
-     "rawName": "B\\xfcro/WINDOWS/SYSTEM/EMSMDB32.DLL (bytes 42 fc 72 6f 2f ...)"},
+     "stray": [],
+     "rawName": "bytes 42 fc 72 6f 2f 57 ... ('B', 0xFC, 'ro/WINDOWS/SYSTEM/EMSMDB32.DLL'); paths "
+                "here are ScanPath.display: non-UTF-8 bytes as \\xNN"},
     {"path": "broken/non-utf8-names.tar", "verdict": "review", "exitStatus": 2,
      "reason": "no-outlook-folder",
      "description": "The same name as raw bytes in a GNU tar (no pax header, no charset).",
-     "files": {"B\\xfcro/WINDOWS/SYSTEM/EMSMDB32.DLL": "patched"}},
+     "verdicts": {P97: "review", P98: "review"},
+     "installations": [system_only("B\\xfcro/WINDOWS/SYSTEM")],
+     "files": {"B\\xfcro/WINDOWS/SYSTEM/EMSMDB32.DLL": "patched"},
+     "stray": []},
     {"path": "broken/duplicate-entry.zip", "verdict": "review", "exitStatus": 2,
      "problem": "copies disagree",
      "description": "up-to-date-sr1 with WINDOWS/SYSTEM/EMSMDB32.DLL stored twice: first the "
@@ -865,6 +909,8 @@ def cmd_expected(fixtures, archives_dir):
     archives.append({"path": "renamed/pc42-tar-gz.bin", "kind": "tar.gz", "tree": SR1,
                      "comment": "tar.gz/patch-needed-sr1.tar.gz under a name that says nothing"})
 
+    with open(os.path.join(fixtures, "expected.json"), encoding="utf-8") as f:
+        expected_trees = json.load(f)
     broken = json.loads(json.dumps(BROKEN))
     for b in broken:
         if b["path"] == "broken/truncated.tar.gz":
@@ -886,6 +932,14 @@ def cmd_expected(fixtures, archives_dir):
                 f"entries, every one inflating to about 1 MiB. Read as a stream (stdin, or nested) "
                 f"it sees only the first entry: its data runs on to the end of the kernel.")
             b["matchedEntries"] = [n for _, n in sorted(BOMB_MATCHED.items())]
+        if b["path"] == "broken/duplicate-entry.zip":
+            base = next(t for t in expected_trees["trees"] if t["name"] == "up-to-date-sr1")
+            b["verdicts"] = {P97: "review", P98: "not-applicable"}
+            b["installations"] = [dict(i, verdicts={P97: "review", P98: "not-applicable"})
+                                  for i in base["installations"]]
+            b["files"] = {k: v for k, v in base["files"].items()
+                          if k != "WINDOWS/SYSTEM/EMSMDB32.DLL"}
+            b["stray"] = []
             b["entries"] = BOMB_ENTRIES
             import zipfile
             with zipfile.ZipFile(os.path.join(archives_dir, b["path"])) as zf:
@@ -902,7 +956,12 @@ def cmd_expected(fixtures, archives_dir):
             "the tree's expected result with every path (files, installation folders, stray "
             "copies) prefixed; otherwise the entry says what to expect. 'broken': verdict and "
             "the problem the message must name ('acceptProblem' lists alternatives); 'entry' is "
-            "the entry the message must name, null when the failure is not in an entry."),
+            "the entry the message must name, null when the failure is not in an entry. "
+            "'installations', 'files', 'stray' and 'verdicts' have the shape of Fixtures/expected.json; "
+            "every path in this file is written as the report displays it (ScanPath.display: "
+            "non-UTF-8 bytes as \\xNN, a literal backslash doubled); 'name' fields are the raw "
+            "entry names. Where 'files' lists only present files, missing ones follow the tree "
+            "rules and are not asserted."),
         "depthDefinition": (
             "The depth of an entry is the number of archive boundaries ('!') between the target "
             "and it: WINDOWS/SYSTEM/EMSMDB32.DLL in the target is depth 0, "

@@ -95,14 +95,10 @@ public struct TargetScanner: Sendable {
         if target == "-" {
             fd = STDIN_FILENO
         } else {
-            var opened = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC | RegularFileReader.noAccessTime)
-            if opened < 0 && errno == EPERM { opened = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
-            guard opened >= 0 else {
-                let code = errno
-                return .failed(target, kind: .archive, reason: Reason(rule: "target-unreadable", verdict: .error,
-                    message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
+            switch openTarget(target, flags: O_RDONLY | O_NONBLOCK | O_CLOEXEC, kind: .archive) {
+            case .success(let opened): fd = opened
+            case .failure(let failed): return failed.report
             }
-            fd = opened
             var status = stat()
             if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
         }
@@ -145,13 +141,27 @@ public struct TargetScanner: Sendable {
         return report
     }
 
-    func scanDirectory(_ target: String) -> TargetReport {
-        var fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC | RegularFileReader.noAccessTime)
-        if fd < 0 && errno == EPERM { fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    /// A target that could not be opened, as the report that says so.
+    struct OpenFailure: Error {
+        var report: TargetReport
+    }
+
+    /// Opens the target the user named (links in its own path are followed: it was named).
+    func openTarget(_ target: String, flags: Int32, kind: TargetReport.Kind) -> Result<Int32, OpenFailure> {
+        let fd = RegularFileReader.openWithoutTouching(AT_FDCWD, target, flags)
         guard fd >= 0 else {
             let code = errno
-            return .failed(target, kind: .directory, reason: Reason(rule: "target-unreadable", verdict: .error,
-                message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))
+            return .failure(OpenFailure(report: .failed(target, kind: kind, reason: Reason(rule: "target-unreadable", verdict: .error,
+                message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))))
+        }
+        return .success(fd)
+    }
+
+    func scanDirectory(_ target: String) -> TargetReport {
+        let fd: Int32
+        switch openTarget(target, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, kind: .directory) {
+        case .success(let opened): fd = opened
+        case .failure(let failed): return failed.report
         }
         let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers,
                                      concurrentWalks: configuration.jobs)

@@ -216,9 +216,7 @@ public struct DirectoryWalker: Sendable {
                 shared.hitDepthLimit(path: path)
                 return
             }
-            let flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK
-            var fd = openat(directoryFD, cName, flags | RegularFileReader.noAccessTime)
-            if fd < 0 && errno == EPERM { fd = openat(directoryFD, cName, flags) }
+            let fd = RegularFileReader.openWithoutTouching(directoryFD, cName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
             guard fd >= 0 else {
                 local.unreadableDirectories.append(SkippedEntry(path: path.display, kind: .unreadableDirectory,
                     detail: "could not open the directory: \(errorText(errno)); files in it were not looked at"))

@@ -28,6 +28,16 @@ public enum RegularFileReader {
 
     static let chunkSize = 1 << 18
 
+    /// `openat` with `O_NOATIME` where the kernel allows it (owner or root), retried without
+    /// it on EPERM, so reading leaves even access times as they were.
+    static func openWithoutTouching(_ directory: Int32, _ name: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
+        let fd = openat(directory, name, flags | noAccessTime)
+        if fd < 0 && (errno == EPERM || errno == EINVAL) && noAccessTime != 0 {
+            return openat(directory, name, flags)
+        }
+        return fd
+    }
+
     /// Reads the file at `name` relative to the open directory `directory` (or a path when
     /// `directory` is `AT_FDCWD`).
     /// - Returns: the bytes and digests, or the ``ReadProblem`` that stopped it.
@@ -35,11 +45,7 @@ public enum RegularFileReader {
     ///   argument); files found by a walk are never reached through a link.
     public static func read(directory: Int32, name: UnsafePointer<CChar>, displayPath: String,
                             maxSize: Int64, followLinks: Bool = false) -> Result<FileBytes, ReadProblem> {
-        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW)
-        var fd = openat(directory, name, flags | noAccessTime)
-        if fd < 0 && (errno == EPERM || errno == EINVAL) && noAccessTime != 0 {
-            fd = openat(directory, name, flags)
-        }
+        let fd = openWithoutTouching(directory, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
             return .failure(openProblem(code, path: displayPath))
