@@ -932,6 +932,10 @@ def cmd_expected(fixtures, archives_dir):
                 f"entries, every one inflating to about 1 MiB. Read as a stream (stdin, or nested) "
                 f"it sees only the first entry: its data runs on to the end of the kernel.")
             b["matchedEntries"] = [n for _, n in sorted(BOMB_MATCHED.items())]
+            b["entries"] = BOMB_ENTRIES
+            import zipfile
+            with zipfile.ZipFile(os.path.join(archives_dir, b["path"])) as zf:
+                b["expandedBytes"] = sum(zi.file_size for zi in zf.infolist())
         if b["path"] == "broken/duplicate-entry.zip":
             base = next(t for t in expected_trees["trees"] if t["name"] == "up-to-date-sr1")
             b["verdicts"] = {P97: "review", P98: "not-applicable"}
@@ -940,10 +944,6 @@ def cmd_expected(fixtures, archives_dir):
             b["files"] = {k: v for k, v in base["files"].items()
                           if k != "WINDOWS/SYSTEM/EMSMDB32.DLL"}
             b["stray"] = []
-            b["entries"] = BOMB_ENTRIES
-            import zipfile
-            with zipfile.ZipFile(os.path.join(archives_dir, b["path"])) as zf:
-                b["expandedBytes"] = sum(zi.file_size for zi in zf.infolist())
     doc = {
         "comment": (
             "What patchaudit scan should say for every file in Fixtures/archives (written by "
