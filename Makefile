@@ -39,10 +39,12 @@ pefile-check: build
 schema-check: build
 	bash scripts/check-manifest-schema.sh $(BIN)
 
-# Regenerates Fixtures/ (needs mingw-w64; the results are committed, tests do not need it).
+# Regenerates Fixtures/ (mingw-w64 and archivers are installed by the scripts; the results are
+# committed, so the tests need neither).
 fixtures:
 	bash scripts/ensure-packages.sh mingw-w64
 	bash Fixtures/generate.sh
+	bash Fixtures/make-archives.sh
 
 # Benchmark against find and fd (installs hyperfine, fd-find and time when missing).
 bench:
