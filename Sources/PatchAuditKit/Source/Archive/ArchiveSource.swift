@@ -31,7 +31,8 @@ struct ArchiveSource {
         var totalBytes: Int64 = 0
         var stopped = false
         /// The last entry whose header was read, for messages about what came after it.
-        var lastEntry: String?
+        var lastEntryBytes: [UInt8]?
+        var lastEntry: String? { lastEntryBytes.map { ScanPath(bytes: $0).display } }
         /// Entries whose data libarchive read with a warning (bad CRC, wrong size): corrupt.
         var corruption: [String] = []
     }
@@ -134,18 +135,21 @@ struct ArchiveSource {
             if outcome.stopped { return }
 
             let name = normalise(entry.name, backslashes: reader.usesBackslashes)
-            let path = ScanPath(bytes: prefix + name)
-            outcome.lastEntry = path.display
+            outcome.lastEntryBytes = prefix + name
             if entry.isDirectory {
                 outcome.summary.directoriesVisited += 1
                 continue
             }
+            let last = lastComponent(name)
+            let matched = matcher.match(last)
+            // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
+            if matched == nil && entry.warning == nil && !Self.isArchiveName(last) { continue }
+            let path = ScanPath(bytes: prefix + name)
             if let warning = entry.warning {
                 outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
                     message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
             }
-            let last = lastComponent(name)
-            if let matched = matcher.match(last) {
+            if let matched {
                 outcome.matchedCount += 1
                 guard outcome.matchedCount <= limits.maxMatchedFiles else {
                     stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
@@ -310,7 +314,7 @@ struct ArchiveSource {
 
     /// `\` → `/` for formats that use DOS separators; a leading `./` dropped.
     func normalise(_ name: [UInt8], backslashes: Bool) -> [UInt8] {
-        var name = backslashes ? name.map { $0 == 0x5c ? 0x2f : $0 } : name
+        var name = backslashes && name.contains(0x5c) ? name.map { $0 == 0x5c ? 0x2f : $0 } : name
         while name.starts(with: [0x2e, 0x2f]) { name.removeFirst(2) }
         while name.last == 0x2f { name.removeLast() }
         return name
@@ -321,8 +325,10 @@ struct ArchiveSource {
         return name[(slash + 1)...]
     }
 
-    static func isArchiveName(_ name: some Collection<UInt8>) -> Bool {
-        let lowered = String(decoding: lowercasedASCII(name), as: UTF8.self)
+    static func isArchiveName(_ name: ArraySlice<UInt8>) -> Bool {
+        // Every suffix ends in p, b, z, o, r, 2 or t (any case): most names are out at once.
+        guard let last = name.last, [0x70, 0x62, 0x7a, 0x6f, 0x72, 0x32, 0x74].contains(last | 0x20) else { return false }
+        let lowered = String(decoding: lowercasedASCII(name.suffix(8)), as: UTF8.self)
         return nestedSuffixes.contains { lowered.hasSuffix($0) }
     }
 }
