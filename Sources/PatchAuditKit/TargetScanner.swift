@@ -128,7 +128,7 @@ public struct TargetScanner: Sendable {
                     found: failure.message))
             case .multiVolume:
                 reasons.append(Reason(rule: "multi-volume", verdict: .error, message: "\(target): \(failure.message)", found: failure.message))
-            case .fatal, .entryFailed, .io:
+            case .fatal, .entryFailed, .io, .limit:
                 let place = failure.entry.map { "while reading \($0)" } ?? outcome.lastEntry.map { "after entry \($0)" } ?? "before the first entry"
                 reasons.append(Reason(rule: "archive-unreadable", verdict: .error,
                     message: "\(target) could not be read \(place): \(failure.message); the archive is truncated or corrupt: get a fresh copy",

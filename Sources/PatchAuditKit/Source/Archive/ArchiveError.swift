@@ -16,6 +16,8 @@ public struct ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
         case overlappingEntries
         /// The operating system could not read the file.
         case io
+        /// A check was skipped because a limit was reached (reported, the scan goes on).
+        case limit
     }
 
     public var code: Code

@@ -65,8 +65,8 @@ final class ArchiveReader {
 
     /// Opens an open file descriptor (not closed here). Regular files can seek, which lets
     /// the zip reader use the central directory and 7-Zip and ISO readers work at all.
-    func open(descriptor: Int32) throws(ArchiveError) {
-        try check(archive_read_open_fd(handle, descriptor, 1 << 16), entry: nil)
+    func open(descriptor: Int32, blockSize: Int = 1 << 16) throws(ArchiveError) {
+        try check(archive_read_open_fd(handle, descriptor, blockSize), entry: nil)
     }
 
     /// Opens bytes held in memory (a nested archive); they are kept until the reader is freed.

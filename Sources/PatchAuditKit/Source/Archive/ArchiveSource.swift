@@ -43,10 +43,14 @@ struct ArchiveSource {
         withUTF8Locale {
             do throws(ArchiveError) {
                 if let size, let finding = preflight(descriptor: descriptor, size: size, name: name) {
-                    guard finding.code == .fatal else { throw finding }
+                    if finding.code == .limit {
+                        addLimit(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize, detail: finding.message))
+                    } else {
+                        guard finding.code == .fatal else { throw finding }
                     // A damaged central directory: still read what the local headers give (to
                     // name the entry where the data ends), but the target stays an error.
-                    outcome.corruption.append(finding.message)
+                        outcome.corruption.append(finding.message)
+                    }
                 }
                 let reader = try ArchiveReader.make()
                 try reader.open(descriptor: descriptor)
@@ -92,7 +96,7 @@ struct ArchiveSource {
             case .truncated(let why):
                 return ArchiveError(.fatal, "the zip's central directory is damaged: \(why)")
             case .centralDirectoryTooLarge(let size):
-                return ArchiveError(.fatal, "the zip's central directory claims \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads")
+                return ArchiveError(.limit, "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes checked for overlapping entries; the entries were read without that check")
             }
         }
         return nil

@@ -12,8 +12,9 @@ struct ZipLayout {
     /// Reads `count` bytes at `offset`, or nil when they are not there.
     typealias ReadAt = (_ offset: Int64, _ count: Int) -> [UInt8]?
 
-    /// The central directory is refused above this size (a limit, reported as such).
-    static let maxCentralDirectorySize: Int64 = 256 << 20
+    /// Above this size the central directory is not checked (a limit, reported as such):
+    /// it is held in memory while checked. 32 MiB is about 300,000 entries.
+    static let maxCentralDirectorySize: Int64 = 32 << 20
 
     enum Finding: Equatable {
         /// Nothing wrong (or not a zip layout we can check: libarchive decides then).
