@@ -39,13 +39,15 @@ final class ArchiveReader {
         archive_read_free(handle)
     }
 
-    /// A reader with patchaudit's formats and filters enabled.
-    static func make() throws(ArchiveError) -> ArchiveReader {
+    /// A reader with patchaudit's formats and filters enabled; with `zipEntryOnly`, only
+    /// libarchive's streaming zip reader (for one entry cut out of a zip by its central
+    /// directory: local header, data, data descriptor).
+    static func make(zipEntryOnly: Bool = false) throws(ArchiveError) -> ArchiveReader {
         guard let handle = archive_read_new() else {
             throw ArchiveError(.io, "libarchive could not allocate a reader (out of memory)")
         }
         let reader = ArchiveReader(handle: handle)
-        let enable: [(OpaquePointer) -> Int32] = [
+        let enable: [(OpaquePointer) -> Int32] = zipEntryOnly ? [archive_read_support_format_zip_streamable] : [
             archive_read_support_format_zip, archive_read_support_format_tar,
             archive_read_support_format_gnutar, archive_read_support_format_7zip,
             archive_read_support_format_cab, archive_read_support_format_iso9660,

@@ -38,20 +38,15 @@ struct ArchiveSource {
     }
 
     /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
+    ///
+    /// A zip file is listed from its central directory (``ZipLayout``), and only the wanted
+    /// entries are cut out and handed to libarchive; everything else goes through libarchive's
+    /// own readers entry by entry.
     func scan(descriptor: Int32, size: Int64?, name: String) -> Outcome {
         var outcome = Outcome()
         withUTF8Locale {
             do throws(ArchiveError) {
-                if let size, let finding = preflight(descriptor: descriptor, size: size, name: name) {
-                    if finding.code == .limit {
-                        addLimit(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize, detail: finding.message))
-                    } else {
-                        guard finding.code == .fatal else { throw finding }
-                    // A damaged central directory: still read what the local headers give (to
-                    // name the entry where the data ends), but the target stays an error.
-                        outcome.corruption.append(finding.message)
-                    }
-                }
+                if let size, try scanZip(descriptor: descriptor, size: size, outcome: &outcome) { return }
                 let reader = try ArchiveReader.make()
                 try reader.open(descriptor: descriptor)
                 do throws(ArchiveError) {
@@ -69,37 +64,112 @@ struct ArchiveSource {
         return outcome
     }
 
-    /// Checks a zip's central directory before libarchive reads it (overlap, multi-volume),
-    /// and names split-volume parts by their bytes or names.
-    func preflight(descriptor: Int32, size: Int64, name: String) -> ArchiveError? {
+    /// The zip path: the central directory decides what is read. Returns false when the file
+    /// is to be read by libarchive's own readers instead (not a zip, or a damaged directory:
+    /// then its local headers still name the entry where the data ends).
+    func scanZip(descriptor: Int32, size: Int64, outcome: inout Outcome) throws(ArchiveError) -> Bool {
         let read: ZipLayout.ReadAt = { offset, count in
             guard count >= 0, offset >= 0 else { return nil }
             var bytes = [UInt8](repeating: 0, count: count)
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
-            return got == count ? bytes : nil
+            var done = 0
+            while done < count {
+                let got = bytes.withUnsafeMutableBytes { buffer -> Int in
+                    guard let base = buffer.baseAddress else { return -1 }
+                    return pread(descriptor, base + done, count - done, off_t(offset) + off_t(done))
+                }
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else { return nil }
+                done += got
+            }
+            return bytes
         }
-        guard let head = read(0, 4) else { return nil }
+        guard let head = read(0, 4) else { return false }
         let startsLikeZip = head.starts(with: [0x50, 0x4b])
-        let finding = ZipLayout.check(size: size, read: read)
-        if !startsLikeZip, case .multiVolume(let why) = finding {
-            // The last part of a split zip starts inside some other part's data.
-            return ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
+        let finding = ZipLayout.check(size: size, read: read) { raw in
+            let name = normalise(raw, backslashes: true)
+            let last = lastComponent(name)
+            return matcher.match(last) != nil || Self.isArchiveName(last)
         }
-        if startsLikeZip {
-            switch finding {
-            case .consistent: break
-            case .overlapping(let first, let second):
-                return ArchiveError(.overlappingEntries,
-                    "zip entries overlap (\(first) and \(second) share bytes): this is the overlapping-file zip bomb construction; nothing in it was read")
-            case .multiVolume(let why):
-                return ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
-            case .truncated(let why):
-                return ArchiveError(.fatal, "the zip's central directory is damaged: \(why)")
-            case .centralDirectoryTooLarge(let size):
-                return ArchiveError(.limit, "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes checked for overlapping entries; the entries were read without that check")
+        switch finding {
+        case .multiVolume(let why):
+            // The last part of a split zip starts inside some other part's data.
+            throw ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
+        case .overlapping(let why) where startsLikeZip:
+            throw ArchiveError(.overlappingEntries,
+                "zip entries overlap (\(why)): this is the overlapping-file zip bomb construction; nothing in it was read")
+        case .truncated(let why) where startsLikeZip:
+            outcome.corruption.append("the zip's central directory is damaged: \(why)")
+            return false
+        case .notZip where startsLikeZip:
+            outcome.corruption.append("the zip has no end-of-central-directory record: the file is cut short (or is not a complete zip)")
+            return false
+        case .centralDirectoryTooLarge(let size) where startsLikeZip:
+            addLimit(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize,
+                detail: "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes checked for overlapping entries; the entries were read without that check"))
+            return false
+        case .consistent(let catalog) where startsLikeZip:
+            try scanZipEntries(catalog, size: size, read: read, outcome: &outcome)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Reads each wanted entry of a zip: its bytes (local header to data descriptor) are cut
+    /// out by the central directory's offsets and read by libarchive's streaming zip reader,
+    /// which decompresses and checks the CRC.
+    func scanZipEntries(_ catalog: ZipLayout.Catalog, size: Int64, read: ZipLayout.ReadAt, outcome: inout Outcome) throws(ArchiveError) {
+        outcome.format = "ZIP"
+        outcome.summary.entriesVisited = catalog.entryCount
+        outcome.summary.directoriesVisited = catalog.directoryCount
+        guard catalog.entryCount <= limits.maxEntries else {
+            stop(&outcome, LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                detail: "the zip lists \(catalog.entryCount) entries, more than \(limits.maxEntries); none was read"))
+            return
+        }
+        for wanted in catalog.wanted where !outcome.stopped {
+            let name = normalise(wanted.name, backslashes: true)
+            let path = ScanPath(bytes: name)
+            outcome.lastEntryBytes = name
+            let cap = max(limits.maxFileSize, limits.maxNestedArchiveSize)
+            // Local header (30 + name + extra), the data, a data descriptor (up to 24).
+            let (window, overflow) = wanted.compressedSize.addingReportingOverflow(30 + 2 * 65_535 + 24)
+            if overflow || wanted.compressedSize < 0 || wanted.compressedSize > cap {
+                // Too big to hold: let the entry's own rules say so without reading it.
+                let problem = RegularFileReader.tooLarge(path.display, size: max(wanted.compressedSize, wanted.uncompressedSize), maxSize: cap)
+                if let matched = matcher.match(lastComponent(name)) {
+                    outcome.matchedCount += 1
+                    outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(problem)))
+                } else {
+                    addLimit(&outcome, LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
+                        detail: "the nested archive \(path.display) is larger than \(limits.maxNestedArchiveSize) bytes; it was not opened (raise --max-nested-size)"))
+                }
+                continue
+            }
+            let length = Int(min(window, size - wanted.localHeaderOffset))
+            guard wanted.localHeaderOffset >= 0, wanted.localHeaderOffset < size, let bytes = read(wanted.localHeaderOffset, length) else {
+                outcome.corruption.append("\(path.display): its local header (offset \(wanted.localHeaderOffset)) lies outside the file")
+                continue
+            }
+            do throws(ArchiveError) {
+                let reader = try ArchiveReader.make(zipEntryOnly: true)
+                try reader.open(bytes: bytes)
+                guard let entry = try reader.nextEntry() else {
+                    outcome.corruption.append("\(path.display): no local header at offset \(wanted.localHeaderOffset)")
+                    continue
+                }
+                if normalise(entry.name, backslashes: true) != name {
+                    outcome.reviews.append(Reason(rule: "zip-name-mismatch", verdict: .review,
+                        message: "\(path.display): the local header names it \(ScanPath(bytes: entry.name).display); a zip whose two directories disagree was made to mislead: a person must look",
+                        found: ScanPath(bytes: entry.name).display, expected: path.display, path: path.display))
+                }
+                try visit(reader, entry: entry, name: name, prefix: [], depth: 1, outcome: &outcome)
+            } catch where error.code == .fatal || error.code == .entryFailed {
+                outcome.corruption.append("\(path.display): \(error.message)")
+            } catch {
+                throw error
             }
         }
-        return nil
     }
 
     private static let bang = UInt8(ascii: "!")
@@ -144,34 +214,41 @@ struct ArchiveSource {
                 outcome.summary.directoriesVisited += 1
                 continue
             }
-            let last = lastComponent(name)
-            let matched = matcher.match(last)
-            // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
-            if matched == nil && entry.warning == nil && !Self.isArchiveName(last) { continue }
-            let path = ScanPath(bytes: prefix + name)
-            if let warning = entry.warning {
-                outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
-                    message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
+            try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, outcome: &outcome)
+        }
+    }
+
+    /// Handles one entry whose header was just read: a matched file is read, a nested archive
+    /// opened; anything else is left for libarchive to skip.
+    func visit(_ reader: ArchiveReader, entry: ArchiveReader.Entry, name: [UInt8], prefix: [UInt8], depth: Int,
+               outcome: inout Outcome) throws(ArchiveError) {
+        let last = lastComponent(name)
+        let matched = matcher.match(last)
+        // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
+        if matched == nil && entry.warning == nil && !Self.isArchiveName(last) { return }
+        let path = ScanPath(bytes: prefix + name)
+        if let warning = entry.warning {
+            outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
+                message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
+        }
+        if let matched {
+            outcome.matchedCount += 1
+            guard outcome.matchedCount <= limits.maxMatchedFiles else {
+                stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
+                    detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
+                return
             }
-            if let matched {
-                outcome.matchedCount += 1
-                guard outcome.matchedCount <= limits.maxMatchedFiles else {
-                    stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
-                        detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
-                    return
-                }
-                let content = try readMatched(reader, entry: entry, path: path, outcome: &outcome)
-                if case .failure(let problem) = content, problem.kind == .encrypted {
-                    outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
-                        message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
-                        found: "encrypted", path: path.display))
-                }
-                outcome.items.append(InventoryItem(name: matched, path: path, content: content))
-                continue
+            let content = try readMatched(reader, entry: entry, path: path, outcome: &outcome)
+            if case .failure(let problem) = content, problem.kind == .encrypted {
+                outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
+                    message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
+                    found: "encrypted", path: path.display))
             }
-            if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
-                try openNested(reader, entry: entry, path: path, depth: depth, outcome: &outcome)
-            }
+            outcome.items.append(InventoryItem(name: matched, path: path, content: content))
+            return
+        }
+        if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
+            try openNested(reader, entry: entry, path: path, depth: depth, outcome: &outcome)
         }
     }
 
@@ -208,15 +285,15 @@ struct ArchiveSource {
                 return Array(bytes[Int(offset)..<(Int(offset) + count)])
             }
             switch finding {
-            case .overlapping(let first, let second):
+            case .overlapping(let why):
                 addLimit(&outcome, LimitHit(limit: "zip-overlap", value: 0,
-                    detail: "the nested zip \(path.display) has overlapping entries (\(first), \(second)): the zip bomb construction; it was not opened"))
+                    detail: "the nested zip \(path.display) has overlapping entries (\(why)): the zip bomb construction; it was not opened"))
                 return
             case .truncated(let why), .multiVolume(let why):
                 outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
                     message: "the nested zip \(path.display) is damaged (\(why)); its contents were not checked", path: path.display))
                 return
-            case .centralDirectoryTooLarge, .consistent:
+            case .centralDirectoryTooLarge, .consistent, .notZip:
                 break
             }
         }
