@@ -94,6 +94,11 @@ public struct TargetScanner: Sendable {
         var size: Int64?
         if target == "-" {
             fd = STDIN_FILENO
+            // Redirected from a file (`scan - < pc42.zip`): the same checks as for a file.
+            var status = stat()
+            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && lseek(fd, 0, SEEK_CUR) == 0 {
+                size = Int64(status.st_size)
+            }
         } else {
             switch openTarget(target, flags: O_RDONLY | O_NONBLOCK | O_CLOEXEC, kind: .archive) {
             case .success(let opened): fd = opened
@@ -128,6 +133,10 @@ public struct TargetScanner: Sendable {
                     found: failure.message))
             case .multiVolume:
                 reasons.append(Reason(rule: "multi-volume", verdict: .error, message: "\(target): \(failure.message)", found: failure.message))
+            case _ where target == "-" && size == nil && failure.message.contains("seek"):
+                reasons.append(Reason(rule: "archive-needs-seeking", verdict: .error,
+                    message: "the archive on standard input needs seeking (7-Zip and ISO 9660 do: their directories are not at the start); save it to a file and scan the file",
+                    found: failure.message))
             case .fatal, .entryFailed, .io, .limit:
                 let place = failure.entry.map { "while reading \($0)" } ?? outcome.lastEntry.map { "after entry \($0)" } ?? "before the first entry"
                 reasons.append(Reason(rule: "archive-unreadable", verdict: .error,

@@ -83,6 +83,9 @@ struct ScanCommand: AsyncParsableCommand {
     var noColor = false
 
     func validate() throws {
+        if targets.filter({ $0 == "-" }).count > 1 {
+            throw ValidationError("standard input (-) can be named only once")
+        }
         if let output, let inside = targets.first(where: { Self.path(output, liesWithin: $0) }) {
             throw ValidationError("--output \(output) lies inside the scanned target \(inside); write the results outside the evidence")
         }

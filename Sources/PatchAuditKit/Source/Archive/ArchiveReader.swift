@@ -12,8 +12,8 @@ import Glibc
 /// a warning, `ARCHIVE_FAILED` loses this entry, `ARCHIVE_FATAL` ends the archive.
 final class ArchiveReader {
     private let handle: OpaquePointer
-    /// Bytes an in-memory archive reads from; kept alive as long as the handle.
-    private var memory: [UInt8] = []
+    /// Bytes an in-memory archive reads from: one owned copy, freed with the handle.
+    private var memory: UnsafeMutableRawBufferPointer?
 
     /// The header of one entry, copied out of libarchive's `archive_entry`.
     struct Entry {
@@ -26,6 +26,8 @@ final class ArchiveReader {
         var isSymbolicLink: Bool
         /// Hard links in tar name another entry; their own data is empty.
         var isHardLink: Bool
+        /// The entry a hard link names (raw bytes).
+        var hardLinkTarget: [UInt8]?
         var isEncrypted: Bool
         /// Set when libarchive returned ARCHIVE_WARN for this header.
         var warning: String?
@@ -37,6 +39,7 @@ final class ArchiveReader {
 
     deinit {
         archive_read_free(handle)
+        memory?.deallocate()
     }
 
     /// A reader with patchaudit's formats and filters enabled; with `zipEntryOnly`, only
@@ -67,17 +70,35 @@ final class ArchiveReader {
 
     /// Opens an open file descriptor (not closed here). Regular files can seek, which lets
     /// the zip reader use the central directory and 7-Zip and ISO readers work at all.
+    /// Size of what the reader reads from (file or memory), when known: the ratio guard's
+    /// fallback where libarchive's own byte counter does not move (7-Zip, memory).
+    private(set) var sourceSize: Int64?
+
     func open(descriptor: Int32, blockSize: Int = 1 << 16) throws(ArchiveError) {
+        var status = stat()
+        if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { sourceSize = Int64(status.st_size) }
         try check(archive_read_open_fd(handle, descriptor, blockSize), entry: nil)
     }
 
-    /// Opens bytes held in memory (a nested archive); they are kept until the reader is freed.
-    func open(bytes: [UInt8]) throws(ArchiveError) {
-        memory = bytes
-        let status = memory.withUnsafeMutableBytes { buffer in
-            archive_read_open_memory(handle, buffer.baseAddress, buffer.count)
+    /// Opens bytes held in memory (a nested archive). The reader keeps its own copy until it is
+    /// freed, so the caller should hand the array over (`consume`) rather than keep it.
+    func open(bytes: consuming [UInt8]) throws(ArchiveError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress { buffer.baseAddress?.copyMemory(from: base, byteCount: source.count) }
         }
-        try check(status, entry: nil)
+        memory = buffer
+        sourceSize = Int64(bytes.count)
+        try check(archive_read_open_memory(handle, buffer.baseAddress, bytes.count), entry: nil)
+    }
+
+    /// Whether the stream passes through a decompression filter (gzip, xz, ...): then skipping
+    /// an entry costs as much as reading it.
+    var isCompressedStream: Bool { archive_filter_count(handle) > 1 }
+
+    /// Whether the format is 7-Zip, whose solid blocks are decompressed to skip an entry.
+    var isSevenZip: Bool {
+        archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_7ZIP
     }
 
     /// The next entry's header, or nil at the end of the archive.
@@ -108,6 +129,9 @@ final class ArchiveReader {
             isRegularFile: type == PA_AE_IFREG || type == 0,
             isSymbolicLink: type == PA_AE_IFLNK,
             isHardLink: archive_entry_hardlink(entry) != nil,
+            hardLinkTarget: archive_entry_hardlink(entry).map {
+                Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0)))
+            },
             isEncrypted: archive_entry_is_encrypted(entry) != 0,
             warning: warning)
     }
@@ -116,8 +140,9 @@ final class ArchiveReader {
     /// size): the bytes came through, but they are not what the archive recorded.
     private(set) var dataWarnings: [String] = []
 
-    /// The next block of the current entry's data (valid until the next call), or nil at its end.
-    func nextBlock(entry: String) throws(ArchiveError) -> UnsafeRawBufferPointer? {
+    /// The next block of the current entry's data (valid until the next call) and its offset in
+    /// the entry (sparse entries have holes between blocks), or nil at its end.
+    func nextBlock(entry: String) throws(ArchiveError) -> (bytes: UnsafeRawBufferPointer, offset: Int64)? {
         var buffer: UnsafeRawPointer?
         var size = 0
         var offset: la_int64_t = 0
@@ -129,7 +154,7 @@ final class ArchiveReader {
         } else if status != PA_ARCHIVE_OK {
             try check(status, entry: entry)
         }
-        return UnsafeRawBufferPointer(start: buffer, count: size)
+        return (UnsafeRawBufferPointer(start: buffer, count: size), Int64(offset))
     }
 
     /// Forgets the warnings of the previous entry's data.

@@ -35,6 +35,8 @@ struct ArchiveSource {
         var lastEntry: String? { lastEntryBytes.map { ScanPath(bytes: $0).display } }
         /// Entries whose data libarchive read with a warning (bad CRC, wrong size): corrupt.
         var corruption: [String] = []
+        /// Matched files read so far, by path, for tar hard links that name them.
+        var matchedContent: [[UInt8]: Result<FileBytes, ReadProblem>] = [:]
     }
 
     /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
@@ -94,7 +96,7 @@ struct ArchiveSource {
         case .multiVolume(let why):
             // The last part of a split zip starts inside some other part's data.
             throw ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
-        case .overlapping(let why) where startsLikeZip:
+        case .overlapping(let why):
             throw ArchiveError(.overlappingEntries,
                 "zip entries overlap (\(why)): this is the overlapping-file zip bomb construction; nothing in it was read")
         case .truncated(let why) where startsLikeZip:
@@ -104,9 +106,10 @@ struct ArchiveSource {
             outcome.corruption.append("the zip has no end-of-central-directory record: the file is cut short (or is not a complete zip)")
             return false
         case .centralDirectoryTooLarge(let size) where startsLikeZip:
-            addLimit(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize,
-                detail: "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes checked for overlapping entries; the entries were read without that check"))
-            return false
+            // libarchive would hold every entry in memory: not read at all, and said so.
+            stop(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize,
+                detail: "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads; no entry was read"))
+            return true
         case .consistent(let catalog) where startsLikeZip:
             try scanZipEntries(catalog, size: size, read: read, outcome: &outcome)
             return true
@@ -131,6 +134,12 @@ struct ArchiveSource {
             let name = normalise(wanted.name, backslashes: true)
             let path = ScanPath(bytes: name)
             outcome.lastEntryBytes = name
+            if wanted.isSymbolicLink, let matched = matcher.match(lastComponent(name)) {
+                outcome.matchedCount += 1
+                outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(ReadProblem(.symbolicLink,
+                    "\(path.display) is a symbolic-link entry in the zip; links are never followed, so its target was not read"))))
+                continue
+            }
             let cap = max(limits.maxFileSize, limits.maxNestedArchiveSize)
             // Local header (30 + name + extra), the data, a data descriptor (up to 24).
             let (window, overflow) = wanted.compressedSize.addingReportingOverflow(30 + 2 * 65_535 + 24)
@@ -225,13 +234,26 @@ struct ArchiveSource {
         let last = lastComponent(name)
         let matched = matcher.match(last)
         // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
-        if matched == nil && entry.warning == nil && !Self.isArchiveName(last) { return }
+        if matched == nil && entry.warning == nil && !Self.isArchiveName(last) {
+            // Where skipping means decompressing anyway, do it here, counted against the limits.
+            if entry.isRegularFile && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted {
+                try discardData(reader, path: ScanPath(bytes: prefix + name), outcome: &outcome)
+            }
+            return
+        }
         let path = ScanPath(bytes: prefix + name)
         if let warning = entry.warning {
             outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
                 message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
         }
         if let matched {
+            if entry.isHardLink, let target = entry.hardLinkTarget,
+               let content = outcome.matchedContent[prefix + normalise(target, backslashes: reader.usesBackslashes)] {
+                // A tar hard link to a file read earlier: the same bytes, as on disk.
+                outcome.matchedCount += 1
+                outcome.items.append(InventoryItem(name: matched, path: path, content: content))
+                return
+            }
             outcome.matchedCount += 1
             guard outcome.matchedCount <= limits.maxMatchedFiles else {
                 stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
@@ -245,6 +267,7 @@ struct ArchiveSource {
                     found: "encrypted", path: path.display))
             }
             outcome.items.append(InventoryItem(name: matched, path: path, content: content))
+            if case .success = content { outcome.matchedContent[prefix + name] = content }
             return
         }
         if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
@@ -299,7 +322,7 @@ struct ArchiveSource {
         }
         let child = try ArchiveReader.make()
         do {
-            try child.open(bytes: bytes)
+            try child.open(bytes: consume bytes)
             try walk(child, prefix: path.bytes + [Self.bang], depth: depth + 1, outcome: &outcome)
         } catch {
             let what = error.code == .notAnArchive ? "is not a recognised archive" : "could not be read: \(error)"
@@ -328,13 +351,13 @@ struct ArchiveSource {
     }
 
     /// Reads the current entry's data up to `cap` bytes, with the byte and ratio guards.
+    /// Holes of sparse entries (blocks at later offsets) are filled with zeros, as on disk.
     func readData(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, cap: Int64, outcome: inout Outcome) throws(ArchiveError) -> Result<[UInt8], ReadProblem> {
         if let size = entry.size, size > cap {
             return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: cap))
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(min(entry.size ?? 0, cap)))
-        let rawStart = reader.rawBytesRead
         reader.clearDataWarnings()
         defer {
             // WARN while reading data: the bytes are not what the archive recorded (bad CRC,
@@ -343,33 +366,91 @@ struct ArchiveSource {
                 outcome.corruption.append("\(path.display): \(warning) (the bytes read are not those the archive recorded)")
             }
         }
+        var guardState = RatioGuard(reader: reader)
         while true {
-            let block: UnsafeRawBufferPointer?
-            do {
-                block = try reader.nextBlock(entry: path.display)
-            } catch let error where error.code == .entryFailed {
+            let next: (bytes: UnsafeRawBufferPointer, offset: Int64)?
+            do throws(ArchiveError) {
+                next = try reader.nextBlock(entry: path.display)
+            } catch where error.code == .entryFailed {
                 return .failure(ReadProblem(.ioError, "\(path.display): the data could not be read: \(error.message)"))
-            } catch let error where error.code == .encrypted {
+            } catch where error.code == .encrypted {
                 return .failure(ReadProblem(.encrypted, "\(path.display) is encrypted: \(error.message)"))
+            } catch {
+                throw error
             }
-            guard let block else { break }
-            if Int64(bytes.count) + Int64(block.count) > cap {
-                return .failure(RegularFileReader.tooLarge(path.display, size: Int64(bytes.count) + Int64(block.count), maxSize: cap))
+            guard let (block, offset) = next else { break }
+            let end = max(offset, Int64(bytes.count)) + Int64(block.count)
+            if end > cap || offset < 0 {
+                return .failure(RegularFileReader.tooLarge(path.display, size: end, maxSize: cap))
             }
-            bytes.append(contentsOf: block)
-            outcome.totalBytes += Int64(block.count)
-            if outcome.totalBytes > limits.maxTotalBytes {
-                stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
-                    detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped at \(path.display)"))
-                return .failure(ReadProblem(.tooLarge, "\(path.display): the target's decompressed-bytes limit was reached while reading it"))
+            if offset > Int64(bytes.count) { bytes.append(contentsOf: repeatElement(0, count: Int(offset) - bytes.count)) }
+            if offset < Int64(bytes.count) {
+                bytes.replaceSubrange(Int(offset)..<min(bytes.count, Int(offset) + block.count), with: block.prefix(bytes.count - Int(offset)))
+                if Int(offset) + block.count > bytes.count { bytes.append(contentsOf: block.dropFirst(bytes.count - Int(offset))) }
+            } else {
+                bytes.append(contentsOf: block)
             }
-            let raw = max(1, reader.rawBytesRead - rawStart)
-            if bytes.count > 16 << 20 && Int64(bytes.count) / raw > limits.maxCompressionRatio {
-                return .failure(ReadProblem(.compressionRatio,
-                    "\(path.display) expands more than \(limits.maxCompressionRatio):1 (\(bytes.count) bytes from \(raw)); reading stopped as for a compression bomb"))
-            }
+            if let problem = count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) { return .failure(problem) }
+        }
+        if let size = entry.size, size > Int64(bytes.count), size <= cap, !bytes.isEmpty || size > 0 {
+            // A sparse entry whose last hole runs to its end.
+            bytes.append(contentsOf: repeatElement(0, count: Int(size) - bytes.count))
         }
         return .success(bytes)
+    }
+
+    /// Decompresses and discards the current entry's data, counting it against the limits.
+    /// Used where skipping costs a decompression anyway (compressed streams, 7-Zip solid
+    /// blocks), so that a bomb in an entry nobody wants still meets `--max-total-bytes`.
+    func discardData(_ reader: ArchiveReader, path: ScanPath, outcome: inout Outcome) throws(ArchiveError) {
+        var guardState = RatioGuard(reader: reader)
+        while let (block, _) = try reader.nextBlock(entry: path.display) {
+            if let problem = count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) {
+                if let limit = problem.limitName, limit != "max-file-size" {
+                    stop(&outcome, LimitHit(limit: limit, value: limits.maxCompressionRatio, detail: problem.detail))
+                }
+                return
+            }
+            if outcome.stopped { return }
+        }
+    }
+
+    /// Tracks how many compressed bytes a stretch of output cost: libarchive's byte counter
+    /// where it moves, else the size of the whole source (an upper bound on the input).
+    struct RatioGuard {
+        let reader: ArchiveReader
+        let rawStart: Int64
+        var produced: Int64 = 0
+        init(reader: ArchiveReader) {
+            self.reader = reader
+            rawStart = reader.rawBytesRead
+        }
+
+        /// Output bytes per input byte so far, once there is enough output to judge.
+        var ratio: Int64? {
+            guard produced > 16 << 20 else { return nil }
+            let raw = reader.rawBytesRead - rawStart
+            let input = raw > 0 ? raw : (reader.sourceSize ?? 0)
+            guard input > 0 else { return nil }
+            return produced / input
+        }
+    }
+
+    /// Adds `produced` decompressed bytes: the shared total and the ratio guard. Returns the
+    /// problem that stops this entry, if any; stops the whole scan at the total limit.
+    func count(_ produced: Int64, at path: ScanPath, guard state: inout RatioGuard, outcome: inout Outcome) -> ReadProblem? {
+        outcome.totalBytes += produced
+        state.produced += produced
+        if outcome.totalBytes > limits.maxTotalBytes {
+            stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped at \(path.display)"))
+            return ReadProblem(.tooLarge, "\(path.display): the target's decompressed-bytes limit was reached while reading it")
+        }
+        if let ratio = state.ratio, ratio > limits.maxCompressionRatio {
+            return ReadProblem(.compressionRatio,
+                "\(path.display) expands more than \(limits.maxCompressionRatio):1 (\(state.produced) bytes so far at about \(ratio):1); reading stopped as for a compression bomb")
+        }
+        return nil
     }
 
     /// The whole stream's guards (compressed tar etc.): total bytes and ratio.
@@ -398,6 +479,12 @@ struct ArchiveSource {
         var name = backslashes && name.contains(0x5c) ? name.map { $0 == 0x5c ? 0x2f : $0 } : name
         while name.starts(with: [0x2e, 0x2f]) { name.removeFirst(2) }
         while name.last == 0x2f { name.removeLast() }
+        if name.count > 1, zip(name, name.dropFirst()).contains(where: { $0 == 0x2f && $1 == 0x2f }) {
+            // "a//b" names the same file as "a/b" (a leading "/" is kept: it is reported as is).
+            var collapsed: [UInt8] = []
+            for byte in name where !(byte == 0x2f && collapsed.last == 0x2f) { collapsed.append(byte) }
+            name = collapsed
+        }
         return name
     }
 
@@ -410,6 +497,9 @@ struct ArchiveSource {
         // Every suffix ends in p, b, z, o, r, 2 or t (any case): most names are out at once.
         guard let last = name.last, [0x70, 0x62, 0x7a, 0x6f, 0x72, 0x32, 0x74].contains(last | 0x20) else { return false }
         let lowered = String(decoding: lowercasedASCII(name.suffix(8)), as: UTF8.self)
-        return nestedSuffixes.contains { lowered.hasSuffix($0) }
+        if nestedSuffixes.contains(where: { lowered.hasSuffix($0) }) { return true }
+        // 8.3 names of compressed tars on plain ISO 9660 images: PC42_TAR.GZ, BACKUP.TAR.BZ2.
+        guard [".gz", ".bz2", ".xz", ".zst"].contains(where: { lowered.hasSuffix($0) }) else { return false }
+        return String(decoding: lowercasedASCII(name), as: UTF8.self).contains("tar")
     }
 }

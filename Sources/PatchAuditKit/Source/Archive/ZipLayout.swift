@@ -32,6 +32,8 @@ struct ZipLayout {
         var uncompressedSize: Int64
         /// General-purpose flags: bit 0 encrypted, bit 3 sizes in a data descriptor.
         var flags: UInt16
+        /// A Unix symbolic link (made on Unix, mode S_IFLNK in the external attributes).
+        var isSymbolicLink: Bool
     }
 
     /// What the central directory says.
@@ -60,7 +62,23 @@ struct ZipLayout {
         }
         let tailLength = Int(min(size, 22 + 65_535))
         guard tailLength >= 22, let tail = read(size - Int64(tailLength), tailLength) else { return .notZip }
-        guard let end = tail.lastIndex(ofSignature: 0x0605_4b50, from: tail.count - 22) else { return .notZip }
+        // The real end record's comment runs exactly to the end of the file. A second record
+        // that also does (one hidden in the comment) makes the zip ambiguous: refused.
+        var candidates: [Int] = []
+        var from = tail.count - 22
+        while let found = tail.lastIndex(ofSignature: 0x0605_4b50, from: from) {
+            if found + 22 + Int(tail.u16(found + 20)) == tail.count { candidates.append(found) }
+            from = found - 1
+        }
+        guard let end = candidates.first else {
+            if tail.lastIndex(ofSignature: 0x0605_4b50, from: tail.count - 22) != nil {
+                return .truncated("its end-of-central-directory record's comment length does not reach the end of the file")
+            }
+            return .notZip
+        }
+        if candidates.count > 1 {
+            return .truncated("it holds \(candidates.count) end-of-central-directory records that each fit the end of the file (one hidden in the comment): a zip made to show different contents to different tools")
+        }
         let disk = tail.u16(end + 4), diskWithDirectory = tail.u16(end + 6)
         if disk != 0 || diskWithDirectory != 0 {
             return .multiVolume("its end record says it is disk \(disk + 1) of a multi-volume set (the central directory is on disk \(diskWithDirectory + 1))")
@@ -68,10 +86,15 @@ struct ZipLayout {
         var total = Int64(tail.u16(end + 10))
         var directorySize = Int64(tail.u32(end + 12))
         var directoryOffset = Int64(tail.u32(end + 16))
-        if total == 0xffff || directorySize == 0xffff_ffff || directoryOffset == 0xffff_ffff {
+        let locatorAt = size - Int64(tailLength) + Int64(end) - 20
+        let locator = locatorAt >= 0 ? read(locatorAt, 20) : nil
+        let hasLocator = locator?.u32(0) == 0x0706_4b50
+        let saturated = directorySize == 0xffff_ffff || directoryOffset == 0xffff_ffff
+        // 65,535 entries fill the 16-bit count without making a zip64: only a locator (or a
+        // saturated size or offset) says zip64.
+        if saturated || (total == 0xffff && hasLocator) {
             // zip64: the locator sits right before the end record.
-            let locatorAt = size - Int64(tailLength) + Int64(end) - 20
-            guard locatorAt >= 0, let locator = read(locatorAt, 20), locator.u32(0) == 0x0706_4b50 else {
+            guard let locator, hasLocator else {
                 return .truncated("the zip64 end-of-central-directory locator is missing")
             }
             if locator.u32(16) > 1 { return .multiVolume("its zip64 locator counts \(locator.u32(16)) disks") }
@@ -115,6 +138,8 @@ struct ZipLayout {
             guard ensure(recordLength) else { break }
             at = Int(position - chunkStart)
             let flags = chunk.u16(at + 8)
+            let madeOnUnix = chunk.u16(at + 4) >> 8 == 3
+            let isLink = madeOnUnix && (chunk.u32(at + 38) >> 16) & 0o170000 == 0o120000
             var compressed = Int64(chunk.u32(at + 20))
             var uncompressed = Int64(chunk.u32(at + 24))
             var offset = Int64(chunk.u32(at + 42))
@@ -141,7 +166,8 @@ struct ZipLayout {
                 catalog.directoryCount += 1
             } else if wants(Array(chunk[nameRange])) {
                 catalog.wanted.append(Entry(name: Array(chunk[nameRange]), localHeaderOffset: offset,
-                                            compressedSize: compressed, uncompressedSize: uncompressed, flags: flags))
+                                            compressedSize: compressed, uncompressedSize: uncompressed, flags: flags,
+                                            isSymbolicLink: isLink))
             }
             if compressed >= 0, offset >= 0 {
                 let (end, overflow) = offset.addingReportingOverflow(30 + Int64(nameLength) + compressed)
@@ -153,6 +179,9 @@ struct ZipLayout {
             return .truncated("the central directory lists \(catalog.entryCount) of the \(total) entries its end record announces: it is cut short or corrupt")
         }
         spans.sort { $0.start < $1.start }
+        if let last = spans.last, last.end > directoryOffset {
+            return .truncated("the entry at offset \(last.start) claims data running into the central directory at \(directoryOffset)")
+        }
         for (first, second) in zip(spans, spans.dropFirst()) where first.end > second.start {
             return .overlapping("the entries at offsets \(first.start) and \(second.start) share bytes")
         }
