@@ -135,3 +135,53 @@ import Testing
         #expect(paths.contains("C:/WINDOWS/SYSTEM/EMSUI32.DLL"))
     }
 }
+
+/// Regression fixtures for what an adversarial review of the archive scanner found.
+@Suite struct ArchiveHostileTests {
+    func scan(_ name: String) throws -> TargetReport {
+        try FixtureSupport.scanner().scan(target: ArchiveFixtureTests.archives.appendingPathComponent("../hostile-archives/\(name)").path)
+    }
+
+    @Test func anOverlapBombBehindAStubIsRefused() throws {
+        let report = try scan("overlap-bomb-sfx.zip")
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.contains { $0.limit == "zip-overlap" })
+        #expect(report.stats.matchedFiles == 0)
+    }
+
+    @Test func aSecondEndRecordInTheCommentIsAnError() throws {
+        let report = try scan("fake-end-record.zip")
+        #expect(report.verdict == .error)
+        #expect(report.reasons.contains { $0.message.contains("end-of-central-directory records") })
+    }
+
+    @Test func aZipSymlinkIsNotReadAsTheFile() throws {
+        let report = try scan("symlink.zip")
+        #expect(report.verdict == .review)
+        #expect(report.statuses().values.contains("unreadable"))
+        #expect(!report.statuses().values.contains("damaged"))
+    }
+
+    @Test func aTarHardLinkGetsTheFactsOfItsTarget() throws {
+        let report = try scan("hardlink.tar")
+        #expect(report.verdict == .upToDate)
+        #expect(!report.statuses().values.contains("unreadable"))
+    }
+
+    @Test func stubsSparseEntriesAndFullCountsReadLikeTheTree() throws {
+        for name in ["sfx-unadjusted.zip", "sparse.tar", "entries-65535.zip"] {
+            let report = try scan(name)
+            #expect(report.verdict == .upToDate, "\(name)")
+        }
+        let sparse = try scan("sparse.tar")
+        let emsuix = sparse.installations.flatMap { $0.evaluations.flatMap(\.files) }.first { $0.name == "emsuix32.dll" }
+        #expect(emsuix?.size == 555_280)
+        #expect(try scan("entries-65535.zip").stats.entries == 65_535)
+    }
+
+    @Test func aZeroBombInTheLastEntryStopsAtTheRatioGuard() throws {
+        let report = try scan("zero-bomb-last-entry.tar.zst")
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.contains { $0.limit == "max-compression-ratio" })
+    }
+}

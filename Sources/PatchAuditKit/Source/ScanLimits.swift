@@ -20,6 +20,10 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxNestedArchiveSize: Int64 = 64 << 20
     /// Matched files read per target.
     public var maxMatchedFiles: Int = 10_000
+    /// Bytes of matched files read per archive target, all together: the files of interest are
+    /// DLLs under 2 MiB, so a target that holds a gigabyte of them is hostile (overlapping
+    /// entries that escape the zip check, many copies of one large file).
+    public var maxMatchedBytes: Int64 = 1 << 30
     /// Skipped entries (links, FIFOs, devices) listed by path per target; the rest are counted.
     public var maxListedSkipped: Int = 100
 

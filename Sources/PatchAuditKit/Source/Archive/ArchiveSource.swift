@@ -35,8 +35,11 @@ struct ArchiveSource {
         var lastEntry: String? { lastEntryBytes.map { ScanPath(bytes: $0).display } }
         /// Entries whose data libarchive read with a warning (bad CRC, wrong size): corrupt.
         var corruption: [String] = []
-        /// Matched files read so far, by path, for tar hard links that name them.
-        var matchedContent: [[UInt8]: Result<FileBytes, ReadProblem>] = [:]
+        /// Matched files read so far, by path, for tar hard links that name them (the inventory
+        /// entries, not the bytes).
+        var matchedItems: [[UInt8]: InventoryItem] = [:]
+        /// Bytes of matched files read so far.
+        var matchedBytes: Int64 = 0
     }
 
     /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
@@ -248,10 +251,12 @@ struct ArchiveSource {
         }
         if let matched {
             if entry.isHardLink, let target = entry.hardLinkTarget,
-               let content = outcome.matchedContent[prefix + normalise(target, backslashes: reader.usesBackslashes)] {
+               var linked = outcome.matchedItems[prefix + normalise(target, backslashes: reader.usesBackslashes)] {
                 // A tar hard link to a file read earlier: the same bytes, as on disk.
                 outcome.matchedCount += 1
-                outcome.items.append(InventoryItem(name: matched, path: path, content: content))
+                linked.name = matched
+                linked.path = path
+                outcome.items.append(linked)
                 return
             }
             outcome.matchedCount += 1
@@ -266,8 +271,16 @@ struct ArchiveSource {
                     message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
                     found: "encrypted", path: path.display))
             }
-            outcome.items.append(InventoryItem(name: matched, path: path, content: content))
-            if case .success = content { outcome.matchedContent[prefix + name] = content }
+            let item = InventoryItem(name: matched, path: path, content: content)
+            outcome.items.append(item)
+            if item.readProblem == nil { outcome.matchedItems[prefix + name] = item }
+            if case .success(let file) = content {
+                outcome.matchedBytes += file.size
+                if outcome.matchedBytes > limits.maxMatchedBytes {
+                    stop(&outcome, LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
+                        detail: "the files matched in this target add up to more than \(limits.maxMatchedBytes) bytes (DLLs of the era are under 2 MiB each); the scan stopped at \(path.display)"))
+                }
+            }
             return
         }
         if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
@@ -405,12 +418,7 @@ struct ArchiveSource {
     func discardData(_ reader: ArchiveReader, path: ScanPath, outcome: inout Outcome) throws(ArchiveError) {
         var guardState = RatioGuard(reader: reader)
         while let (block, _) = try reader.nextBlock(entry: path.display) {
-            if let problem = count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) {
-                if let limit = problem.limitName, limit != "max-file-size" {
-                    stop(&outcome, LimitHit(limit: limit, value: limits.maxCompressionRatio, detail: problem.detail))
-                }
-                return
-            }
+            if count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) != nil { return }
             if outcome.stopped { return }
         }
     }
@@ -447,8 +455,11 @@ struct ArchiveSource {
             return ReadProblem(.tooLarge, "\(path.display): the target's decompressed-bytes limit was reached while reading it")
         }
         if let ratio = state.ratio, ratio > limits.maxCompressionRatio {
-            return ReadProblem(.compressionRatio,
+            let problem = ReadProblem(.compressionRatio,
                 "\(path.display) expands more than \(limits.maxCompressionRatio):1 (\(state.produced) bytes so far at about \(ratio):1); reading stopped as for a compression bomb")
+            // A bomb makes the whole archive hostile: nothing more is read from it.
+            stop(&outcome, LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio, detail: problem.detail))
+            return problem
         }
         return nil
     }

@@ -107,6 +107,16 @@ struct ZipLayout {
             directoryOffset = Int64(bitPattern: record.u64(48))
         }
         guard directorySize >= 0, directoryOffset >= 0, total >= 0 else { return .truncated("the end record holds negative sizes") }
+        // A self-extracting stub before the zip (offsets not adjusted): the directory ends where
+        // the end records begin, so the difference is the stub's length; every offset shifts by it.
+        let endRecordsStart = size - Int64(tailLength) + Int64(end) - (hasLocator ? 20 + 56 : 0)
+        var shift: Int64 = 0
+        let (expected, expectedOverflow) = endRecordsStart.subtractingReportingOverflow(directorySize)
+        if !expectedOverflow, expected > directoryOffset, read(expected, 4)?.u32(0) == 0x0201_4b50,
+           read(directoryOffset, 4)?.u32(0) != 0x0201_4b50 {
+            shift = expected - directoryOffset
+            directoryOffset = expected
+        }
         guard directorySize <= maxCentralDirectorySize else { return .centralDirectoryTooLarge(directorySize) }
         let (directoryEnd, overflow) = directoryOffset.addingReportingOverflow(directorySize)
         guard !overflow, directoryEnd <= size else {
@@ -160,6 +170,7 @@ struct ZipLayout {
                 }
                 extra += 4 + length
             }
+            offset = offset.addingReportingOverflow(shift).partialValue
             let nameRange = (at + 46)..<(at + 46 + nameLength)
             catalog.entryCount += 1
             if nameLength > 0 && chunk[nameRange.upperBound - 1] == 0x2f {
@@ -179,11 +190,11 @@ struct ZipLayout {
             return .truncated("the central directory lists \(catalog.entryCount) of the \(total) entries its end record announces: it is cut short or corrupt")
         }
         spans.sort { $0.start < $1.start }
-        if let last = spans.last, last.end > directoryOffset {
-            return .truncated("the entry at offset \(last.start) claims data running into the central directory at \(directoryOffset)")
-        }
         for (first, second) in zip(spans, spans.dropFirst()) where first.end > second.start {
             return .overlapping("the entries at offsets \(first.start) and \(second.start) share bytes")
+        }
+        if let last = spans.last, last.end > directoryOffset {
+            return .truncated("the entry at offset \(last.start) claims data running into the central directory at \(directoryOffset)")
         }
         return .consistent(catalog)
     }
