@@ -228,6 +228,8 @@ struct ArchiveSource {
             }
             try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, outcome: &outcome)
         }
+        // The last entry's skipped data is behind the last header: check the stream once more.
+        if depth == 1 && !outcome.stopped { try checkStream(reader, outcome: &outcome) }
     }
 
     /// Handles one entry whose header was just read: a matched file is read, a nested archive
@@ -238,9 +240,19 @@ struct ArchiveSource {
         let matched = matcher.match(last)
         // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
         if matched == nil && entry.warning == nil && !Self.isArchiveName(last) {
-            // Where skipping means decompressing anyway, do it here, counted against the limits.
+            // Where skipping means decompressing, the skipped bytes count against the limits:
+            // by the declared size before libarchive skips (tar in gzip/xz/...), or block by
+            // block where there is none or the format hides it (7-Zip solid blocks).
             if entry.isRegularFile && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted {
-                try discardData(reader, path: ScanPath(bytes: prefix + name), outcome: &outcome)
+                if let size = entry.size, !reader.isSevenZip {
+                    outcome.totalBytes += size
+                    if outcome.totalBytes > limits.maxTotalBytes {
+                        stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                            detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(ScanPath(bytes: prefix + name).display) (\(size) bytes)"))
+                    }
+                } else {
+                    try discardData(reader, path: ScanPath(bytes: prefix + name), outcome: &outcome)
+                }
             }
             return
         }
