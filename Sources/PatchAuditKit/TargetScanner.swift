@@ -84,7 +84,7 @@ public struct TargetScanner: Sendable {
             return scanArchive(target)
         default:
             return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
-                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), not a directory; give a directory to scan"))
+                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), neither a directory nor an archive file; give a folder (a mounted image) or an archive to scan"))
         }
     }
 
@@ -183,7 +183,7 @@ public struct TargetScanner: Sendable {
     }
 
     /// Builds a target's report from its inventory: the part shared by every kind of source.
-    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: DirectoryWalker.Summary,
+    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: SourceSummary,
                        extraReasons: [Reason] = []) -> TargetReport {
         let layout = InstallationGrouper.group(items, locations: locations)
         let evaluators = configuration.manifests.map { Evaluator(manifest: $0.manifest) }

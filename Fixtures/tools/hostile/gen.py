@@ -1,8 +1,9 @@
 import sys, struct, os
-sys.path.insert(0,'.')
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from zb import Zip, tree
-U=tree('/work/main/Fixtures/trees/up-to-date-sr1')
-P=tree('/work/main/Fixtures/trees/patch-needed-sr1')
+TREES=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'trees')
+U=tree(os.path.join(TREES, 'up-to-date-sr1'))
+P=tree(os.path.join(TREES, 'patch-needed-sr1'))
 old=dict(P)['WINDOWS/SYSTEM/EMSMDB32.DLL']
 def plain(t, **kw):
     z=Zip(kw.pop('prefix',b''))

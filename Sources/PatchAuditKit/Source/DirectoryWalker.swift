@@ -32,17 +32,6 @@ public struct DirectoryWalker: Sendable {
         public var content: Result<FileBytes, ReadProblem>
     }
 
-    /// What the walk saw besides the matches.
-    public struct Summary: Sendable, Hashable {
-        public var entriesVisited = 0
-        public var directoriesVisited = 0
-        public var skipped: [SkippedEntry] = []
-        public var skippedCount = 0
-        public var unreadableDirectories: [SkippedEntry] = []
-        public var limitsHit: [LimitHit] = []
-        public init() {}
-    }
-
     public let matcher: NameMatcher
     public let limits: ScanLimits
     /// Threads walking one tree.
@@ -93,7 +82,7 @@ public struct DirectoryWalker: Sendable {
 
     /// Walks the tree under the open directory descriptor `root` (which the walker takes over
     /// and closes). `transform` runs on the worker threads, once per match.
-    public func walk<T: Sendable>(root: Int32, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: Summary) {
+    public func walk<T: Sendable>(root: Int32, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: SourceSummary) {
         let shared = SharedWalkState<T>(root: Job(descriptor: root, path: .root, depth: 0), limits: limits,
                                          maxQueued: maxQueuedFolders)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -109,7 +98,7 @@ public struct DirectoryWalker: Sendable {
         let walker: DirectoryWalker
         let shared: SharedWalkState<T>
         let transform: @Sendable (Match) -> T
-        var local = Summary()
+        var local = SourceSummary()
         var results: [T] = []
         var pendingEntries = 0
         /// Entries counted locally before the shared total is updated (small limits stay exact).
@@ -283,7 +272,7 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     private var matches = 0
     private let limits: ScanLimits
     private let maxQueued: Int
-    private var summary = DirectoryWalker.Summary()
+    private var summary = SourceSummary()
     private var results: [T] = []
 
     init(root: DirectoryWalker.Job, limits: ScanLimits, maxQueued: Int) {
@@ -376,7 +365,7 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     }
 
     /// Adds one worker's findings.
-    func merge(local: DirectoryWalker.Summary, results more: [T], entries batch: Int) {
+    func merge(local: SourceSummary, results more: [T], entries batch: Int) {
         condition.lock()
         defer { condition.unlock() }
         if entries + batch > limits.maxEntries && !stopped {
@@ -392,7 +381,7 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
     }
 
     /// The merged, sorted outcome once every worker has returned.
-    func finish() -> (results: [T], summary: DirectoryWalker.Summary) {
+    func finish() -> (results: [T], summary: SourceSummary) {
         condition.lock()
         defer { condition.unlock() }
         var final = summary

@@ -28,6 +28,8 @@ final class ArchiveReader {
         var isHardLink: Bool
         /// The entry a hard link names (raw bytes).
         var hardLinkTarget: [UInt8]?
+        /// A sparse entry (tar): its data comes in blocks with holes between them.
+        var isSparse: Bool
         var isEncrypted: Bool
         /// Set when libarchive returned ARCHIVE_WARN for this header.
         var warning: String?
@@ -74,10 +76,10 @@ final class ArchiveReader {
     /// fallback where libarchive's own byte counter does not move (7-Zip, memory).
     private(set) var sourceSize: Int64?
 
-    func open(descriptor: Int32, blockSize: Int = 1 << 16) throws(ArchiveError) {
+    func open(descriptor: Int32) throws(ArchiveError) {
         var status = stat()
         if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { sourceSize = Int64(status.st_size) }
-        try check(archive_read_open_fd(handle, descriptor, blockSize), entry: nil)
+        try check(archive_read_open_fd(handle, descriptor, 1 << 16), entry: nil)
     }
 
     /// Opens bytes held in memory (a nested archive). The reader keeps its own copy until it is
@@ -132,6 +134,7 @@ final class ArchiveReader {
             hardLinkTarget: archive_entry_hardlink(entry).map {
                 Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0)))
             },
+            isSparse: archive_entry_sparse_count(entry) > 0,
             isEncrypted: archive_entry_is_encrypted(entry) != 0,
             warning: warning)
     }

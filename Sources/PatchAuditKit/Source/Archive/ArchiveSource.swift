@@ -21,13 +21,12 @@ struct ArchiveSource {
     /// What one archive target gave.
     struct Outcome {
         var items: [InventoryItem] = []
-        var summary = DirectoryWalker.Summary()
+        var summary = SourceSummary()
         /// Target-level findings that call for a person (`review`).
         var reviews: [Reason] = []
         /// The archive could not be read (any further): the target is `error`.
         var failure: ArchiveError?
         var format = ""
-        var matchedCount = 0
         var totalBytes: Int64 = 0
         var stopped = false
         /// The last entry whose header was read, for messages about what came after it.
@@ -138,7 +137,6 @@ struct ArchiveSource {
             let path = ScanPath(bytes: name)
             outcome.lastEntryBytes = name
             if wanted.isSymbolicLink, let matched = matcher.match(lastComponent(name)) {
-                outcome.matchedCount += 1
                 outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(ReadProblem(.symbolicLink,
                     "\(path.display) is a symbolic-link entry in the zip; links are never followed, so its target was not read"))))
                 continue
@@ -150,7 +148,6 @@ struct ArchiveSource {
                 // Too big to hold: let the entry's own rules say so without reading it.
                 let problem = RegularFileReader.tooLarge(path.display, size: max(wanted.compressedSize, wanted.uncompressedSize), maxSize: cap)
                 if let matched = matcher.match(lastComponent(name)) {
-                    outcome.matchedCount += 1
                     outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(problem)))
                 } else {
                     addLimit(&outcome, LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
@@ -265,14 +262,12 @@ struct ArchiveSource {
             if entry.isHardLink, let target = entry.hardLinkTarget,
                var linked = outcome.matchedItems[prefix + normalise(target, backslashes: reader.usesBackslashes)] {
                 // A tar hard link to a file read earlier: the same bytes, as on disk.
-                outcome.matchedCount += 1
                 linked.name = matched
                 linked.path = path
                 outcome.items.append(linked)
                 return
             }
-            outcome.matchedCount += 1
-            guard outcome.matchedCount <= limits.maxMatchedFiles else {
+            guard outcome.items.count < limits.maxMatchedFiles else {
                 stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
                     detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
                 return
@@ -404,21 +399,20 @@ struct ArchiveSource {
                 throw error
             }
             guard let (block, offset) = next else { break }
-            let end = max(offset, Int64(bytes.count)) + Int64(block.count)
-            if end > cap || offset < 0 {
+            // Blocks come in order; a sparse entry's holes are the gaps between them.
+            guard offset >= Int64(bytes.count) else {
+                return .failure(ReadProblem(.ioError, "\(path.display): libarchive returned data blocks out of order"))
+            }
+            let end = offset + Int64(block.count)
+            if end > cap {
                 return .failure(RegularFileReader.tooLarge(path.display, size: end, maxSize: cap))
             }
-            if offset > Int64(bytes.count) { bytes.append(contentsOf: repeatElement(0, count: Int(offset) - bytes.count)) }
-            if offset < Int64(bytes.count) {
-                bytes.replaceSubrange(Int(offset)..<min(bytes.count, Int(offset) + block.count), with: block.prefix(bytes.count - Int(offset)))
-                if Int(offset) + block.count > bytes.count { bytes.append(contentsOf: block.dropFirst(bytes.count - Int(offset))) }
-            } else {
-                bytes.append(contentsOf: block)
-            }
+            bytes.append(contentsOf: repeatElement(0, count: Int(offset) - bytes.count))
+            bytes.append(contentsOf: block)
             if let problem = count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) { return .failure(problem) }
         }
-        if let size = entry.size, size > Int64(bytes.count), size <= cap, !bytes.isEmpty || size > 0 {
-            // A sparse entry whose last hole runs to its end.
+        if entry.isSparse, let size = entry.size, size > Int64(bytes.count) {
+            // A trailing hole: zeros up to the recorded size (at most `cap`, checked above).
             bytes.append(contentsOf: repeatElement(0, count: Int(size) - bytes.count))
         }
         return .success(bytes)
