@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test unit-test pefile-check schema-check fixtures bench install clean
+.PHONY: all deps build run test unit-test pefile-check schema-check interop-check fixtures bench install clean
 
 all: build
 
@@ -27,7 +27,8 @@ run: build
 # The whole suite: Swift tests (unit, fixture trees, CLI end to end), the cross-check of
 # `inspect` against pefile on wine's DLLs from Debian, and the manifests against their
 # JSON Schema with an independent validator.
-test: unit-test pefile-check schema-check
+# The interop check: manifest keys and signatures against openssl, hashdeep lists against hashdeep.
+test: unit-test pefile-check schema-check interop-check
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -39,12 +40,16 @@ pefile-check: build
 schema-check: build
 	bash scripts/check-manifest-schema.sh $(BIN)
 
-# Regenerates Fixtures/ (mingw-w64 and archivers are installed by the scripts; the results are
-# committed, so the tests need neither).
+interop-check: build
+	bash scripts/check-interop.sh $(BIN)
+
+# Regenerates Fixtures/ (mingw-w64, archivers and hashdeep are installed by the scripts; the
+# results are committed, so the tests need none of them).
 fixtures:
 	bash scripts/ensure-packages.sh mingw-w64
 	bash Fixtures/generate.sh
 	bash Fixtures/make-archives.sh
+	bash Fixtures/hashdeep/make.sh
 
 # Benchmark against find and fd (installs hyperfine, fd-find and time when missing).
 bench:

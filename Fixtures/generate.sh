@@ -235,14 +235,23 @@ pe file=kernel32 ver=4.0.0.950 text=4.00.950 desc="Win32 Kernel core component" 
 pe file=emsabp32 variant=noversion noversion=1 exports="$X_EMSABP32"
 pe file=emsabp32 ver=5.5.1960.3 text=5.5.2502.0 ptext=5.5.1960.3 variant=string-claims-2502 \
     desc="$D_EMSABP32" product="$EXCHANGE" exports="$X_EMSABP32"
-derive() { # flip|truncate SRC DST
-    python3 "$PEFIXTURE" "$1" "$DLLS/$2" "$DLLS/$3"
-    chmod 0644 "$DLLS/$3"
-    echo "built $3"
+derive() { # flip|truncate|restamp SRC DST [options]
+    local op=$1 src=$2 dst=$3
+    shift 3
+    python3 "$PEFIXTURE" "$op" "$DLLS/$src" "$DLLS/$dst" "$@"
+    chmod 0644 "$DLLS/$dst"
+    echo "built $dst"
 }
 derive flip     emsmdb32-5.5.2440.0.dll emsmdb32-5.5.2440.0-flipped.dll
 derive truncate emsmdb32-5.5.2440.0.dll emsmdb32-5.5.2440.0-truncated.dll
 derive flip     emsuix32-8.0.1960.3.dll emsuix32-8.0.1960.3-flipped.dll
+# Altered, then restamped: one byte of .text changed and the PE checksum rewritten to match, so
+# the checksum calls the file intact and only a hash from a known-good machine sees the change.
+# File offset 0x401 is the low byte of MSProviderInit's `mov eax, 0x80004001` (.text starts at
+# 0x400 and MSProviderInit at its start): 0x01 -> 0x05 makes the stub return E_FAIL instead of
+# E_NOTIMPL. Still valid code, outside the headers, the export/import data and .rsrc (the
+# version resource is untouched), and not the byte `flip` inverts (0x420, the entry point).
+derive restamp  emsmdb32-5.5.2440.0.dll emsmdb32-5.5.2440.0-restamped.dll --offset 0x401 --value 0x05
 printf '%s\r\n' \
     "EMSUI32.DLL" \
     "" \
@@ -302,6 +311,13 @@ outlook "$OFFICE" outlook-8.2.0.4212.exe outllib-8.2.0.4212.dll
 
 tree up-to-date-sr1
 patched_ems "$SYS95"
+outlook "$OFFICE" outlook-8.2.0.4212.exe "$PATCHED_LIB"
+
+# up-to-date-sr1 with EMSMDB32.DLL altered and restamped: the shipped manifests call it up-to-date;
+# only a baseline manifest (hashes from a known-good machine) finds the change.
+tree altered-restamped
+patched_ems "$SYS95"
+put "$SYS95/EMSMDB32.DLL" emsmdb32-5.5.2440.0-restamped.dll
 outlook "$OFFICE" outlook-8.2.0.4212.exe "$PATCHED_LIB"
 
 tree up-to-date-nt-standalone

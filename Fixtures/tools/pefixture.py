@@ -10,6 +10,13 @@ Called by Fixtures/generate.sh:
   pefixture.py flip SRC DST
       Copy SRC, change one byte in the middle of its first code section, keep the (now stale)
       checksum. Fails unless the stored and the computed checksum differ afterwards.
+  pefixture.py restamp SRC DST --offset N [--value V]
+      Copy SRC, set the byte at file offset N to V (default: the byte with all bits inverted),
+      then write the recomputed PE checksum, so the stored checksum matches again: an alteration
+      the checksum cannot see. N must lie in the loaded part of a section's raw data, past the
+      headers, outside the resource section and outside every data directory; the copy must keep
+      SRC's version resource. Fails unless the copy differs from SRC in that byte and the
+      CheckSum field only, and its stored checksum is non-zero and valid.
   pefixture.py truncate SRC DST [--fraction F]
       Copy the first F (default 0.6) of SRC. Fails unless the cut lies strictly inside a
       section's raw data.
@@ -18,13 +25,16 @@ Called by Fixtures/generate.sh:
       translations, checksum stored/computed.
   pefixture.py check-catalogue DIR
       Every *.dll / *.exe in DIR must agree with its name (version, checksum, size where the
-      name says so); the damaged variants must be damaged the way their names say.
+      name says so); the damaged variants must be damaged the way their names say, and a
+      "restamped" variant must differ from its unaltered build in one section byte (and the
+      checksum) only.
   pefixture.py check-expected FIXTURES_DIR
       Fixtures/expected.json against Fixtures/trees: each listed file exists (or, when
       "missing", does not), each listed folder exists, each stray copy exists.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -252,6 +262,60 @@ def cmd_flip(args):
     print("  flipped byte at file offset 0x%x (%s)" % (off, sec["name"]))
 
 
+def altered_offset_problem(pe, off):
+    """Why file offset OFF is not a byte `restamp` may alter (None when it is)."""
+    if off < pe.size_of_headers:
+        return "offset 0x%x is inside the headers (SizeOfHeaders 0x%x)" % (off, pe.size_of_headers)
+    hits = [s for s in pe.sections
+            if s["rsize"] and s["rptr"] <= off < s["rptr"] + min(s["vsize"] or s["rsize"], s["rsize"])]
+    if not hits:
+        return "offset 0x%x is not in the loaded part of any section's raw data" % off
+    sec = hits[0]
+    rsrc_rva = pe.dirs[2][0] if len(pe.dirs) > 2 else 0
+    if rsrc_rva and sec["va"] <= rsrc_rva < sec["va"] + max(sec["vsize"], sec["rsize"]):
+        return "offset 0x%x is in the resource section %s" % (off, sec["name"])
+    rva = sec["va"] + off - sec["rptr"]
+    for i, (drva, dsize) in enumerate(pe.dirs):
+        if drva and drva <= rva < drva + dsize:
+            return "offset 0x%x (RVA 0x%x) is inside data directory %d" % (off, rva, i)
+    return None
+
+
+def section_at(pe, off):
+    return next(s for s in pe.sections if s["rptr"] <= off < s["rptr"] + s["rsize"])
+
+
+def cmd_restamp(args):
+    original = open(args.src, "rb").read()
+    pe = PE(original)
+    off = args.offset
+    problem = altered_offset_problem(pe, off)
+    if problem:
+        raise PEError(problem)
+    if pe.checksum == 0 or pe.checksum != pe.computed_checksum():
+        raise PEError("%s: checksum %08x is not valid to begin with" % (args.src, pe.checksum))
+    old = original[off]
+    new = old ^ 0xFF if args.value is None else args.value
+    if not 0 <= new <= 0xFF or new == old:
+        raise PEError("value 0x%x does not change the byte 0x%02x at 0x%x" % (new, old, off))
+    data = bytearray(original)
+    data[off] = new
+    struct.pack_into("<I", data, pe.checksum_offset, pe_checksum(bytes(data), pe.checksum_offset))
+    altered = PE(bytes(data))
+    if altered.checksum == 0 or altered.checksum != altered.computed_checksum():
+        raise PEError("restamped copy has checksum %08x, computed %08x" % (altered.checksum, altered.computed_checksum()))
+    if altered.version_resources() != pe.version_resources():
+        raise PEError("restamped copy's version resource differs")
+    changed = [i for i in range(len(data)) if data[i] != original[i]]
+    field = range(pe.checksum_offset, pe.checksum_offset + 4)
+    if [i for i in changed if i not in field] != [off]:
+        raise PEError("restamped copy differs at %s" % ["0x%x" % i for i in changed])
+    with open(args.dst, "wb") as f:
+        f.write(data)
+    print("  altered byte at file offset 0x%x (%s) 0x%02x -> 0x%02x; checksum %08x -> %08x"
+          % (off, section_at(pe, off)["name"], old, new, pe.checksum, altered.checksum))
+
+
 def cmd_truncate(args):
     data = open(args.src, "rb").read()
     pe = PE(data)
@@ -298,6 +362,36 @@ def string_matches(text, version):
 NAME_RE = re.compile(r"^(?P<file>[a-z0-9]+)(-(?P<version>\d+\.\d+\.\d+\.\d+))?(-(?P<variant>[a-z0-9-]+))?\.(?P<ext>dll|exe)$")
 
 
+def check_restamped(path, base_path):
+    """A restamped variant against its unaltered build: same size and version, different bytes
+    (hence SHA-256) in exactly one allowed byte plus the CheckSum field."""
+    if not os.path.isfile(base_path):
+        return ["%s: no unaltered build %s" % (os.path.basename(path), os.path.basename(base_path))]
+    name = os.path.basename(path)
+    data, base = open(path, "rb").read(), open(base_path, "rb").read()
+    if len(data) != len(base):
+        return ["%s: %d bytes, its unaltered build %d" % (name, len(data), len(base))]
+    if hashlib.sha256(data).digest() == hashlib.sha256(base).digest():
+        return ["%s: same SHA-256 as its unaltered build" % name]
+    pe, orig = PE(data), PE(base)
+    failures = []
+    if pe.checksum == orig.checksum:
+        failures.append("%s: same stored checksum as its unaltered build" % name)
+    field = range(orig.checksum_offset, orig.checksum_offset + 4)
+    changed = [i for i in range(len(data)) if data[i] != base[i] and i not in field]
+    if len(changed) != 1:
+        failures.append("%s: %d bytes changed outside the CheckSum field, expected 1" % (name, len(changed)))
+    else:
+        problem = altered_offset_problem(orig, changed[0])
+        if problem:
+            failures.append("%s: %s" % (name, problem))
+    want = parse_version_info(orig.version_resources()[0][1])
+    got = parse_version_info(pe.version_resources()[0][1])
+    if got != want:
+        failures.append("%s: version info differs from its unaltered build" % name)
+    return failures
+
+
 def cmd_check_catalogue(args):
     sizes = json.loads(args.sizes) if args.sizes else {}
     failures = []
@@ -328,6 +422,8 @@ def cmd_check_catalogue(args):
                 failures.append("%s: checksum still valid" % name)
         elif d["stored"] != d["computed"] or d["stored"] == 0:
             failures.append("%s: checksum %08x, computed %08x" % (name, d["stored"], d["computed"]))
+        if variant == "restamped":
+            failures += check_restamped(path, os.path.join(args.dir, "%s-%s.%s" % (m.group("file"), version, want_kind)))
         if d["truncated"]:
             failures.append("%s: truncated" % name)
         if variant == "noversion":
@@ -348,7 +444,7 @@ def cmd_check_catalogue(args):
         want_type = 2 if want_kind == "dll" else 1
         if (d.get("fileType"), d.get("fileOS"), d.get("flagsMask")) != (want_type, 0x40004, 0x3F):
             failures.append("%s: fixed info type/os/mask %s" % (name, (d.get("fileType"), d.get("fileOS"), d.get("flagsMask"))))
-        want_size = sizes.get("%s-%s" % (m.group("file"), version)) if variant in (None, "flipped") else None
+        want_size = sizes.get("%s-%s" % (m.group("file"), version)) if variant in (None, "flipped", "restamped") else None
         if want_size is not None and d["size"] != want_size:
             failures.append("%s: %d bytes, expected %d" % (name, d["size"], want_size))
     if failures:
@@ -436,6 +532,12 @@ def main():
     p.add_argument("src")
     p.add_argument("dst")
     p.set_defaults(func=cmd_flip)
+    p = sub.add_parser("restamp")
+    p.add_argument("src")
+    p.add_argument("dst")
+    p.add_argument("--offset", type=lambda s: int(s, 0), required=True)
+    p.add_argument("--value", type=lambda s: int(s, 0))
+    p.set_defaults(func=cmd_restamp)
     p = sub.add_parser("truncate")
     p.add_argument("src")
     p.add_argument("dst")

@@ -67,7 +67,17 @@ public struct TargetScanner: Sendable {
     }
 
     /// Scans one target synchronously.
-    public func scan(target: String) -> TargetReport {
+    public func scan(target: String) -> TargetReport { inventory(target: target).report }
+
+    /// A target's report and the inventory it was made from (what `manifest build` records).
+    public struct ScannedTarget: Sendable {
+        public var report: TargetReport
+        /// The matched files as read, sorted by path.
+        public var items: [InventoryItem]
+    }
+
+    /// Scans one target synchronously, keeping its inventory.
+    public func inventory(target: String) -> ScannedTarget {
         var status = stat()
         if target == "-" { return scanArchive(target) }
         guard stat(target, &status) == 0 else {
@@ -75,7 +85,7 @@ public struct TargetScanner: Sendable {
             let message = code == ENOENT
                 ? "\(target) does not exist; check the path (a mounted image must be mounted first)"
                 : "\(target) could not be examined: \(errorText(code))"
-            return .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message))
+            return ScannedTarget(report: .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message)), items: [])
         }
         switch status.st_mode & S_IFMT {
         case S_IFDIR:
@@ -83,13 +93,13 @@ public struct TargetScanner: Sendable {
         case S_IFREG:
             return scanArchive(target)
         default:
-            return .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
-                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), neither a directory nor an archive file; give a folder (a mounted image) or an archive to scan"))
+            return ScannedTarget(report: .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
+                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), neither a directory nor an archive file; give a folder (a mounted image) or an archive to scan")), items: [])
         }
     }
 
     /// Scans an archive file, or standard input for `-`; the kind is decided by the bytes.
-    func scanArchive(_ target: String) -> TargetReport {
+    func scanArchive(_ target: String) -> ScannedTarget {
         let fd: Int32
         var size: Int64?
         if target == "-" {
@@ -102,7 +112,7 @@ public struct TargetScanner: Sendable {
         } else {
             switch openTarget(target, flags: O_RDONLY | O_NONBLOCK | O_CLOEXEC, kind: .archive) {
             case .success(let opened): fd = opened
-            case .failure(let failed): return failed.report
+            case .failure(let failed): return ScannedTarget(report: failed.report, items: [])
             }
             var status = stat()
             if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
@@ -147,7 +157,7 @@ public struct TargetScanner: Sendable {
         let items = outcome.items.sorted { $0.path < $1.path }
         var report = report(target: target, kind: .archive, items: items, summary: summary, extraReasons: reasons)
         report.format = outcome.format.isEmpty ? nil : outcome.format
-        return report
+        return ScannedTarget(report: report, items: items)
     }
 
     /// A target that could not be opened, as the report that says so.
@@ -166,11 +176,11 @@ public struct TargetScanner: Sendable {
         return .success(fd)
     }
 
-    func scanDirectory(_ target: String) -> TargetReport {
+    func scanDirectory(_ target: String) -> ScannedTarget {
         let fd: Int32
         switch openTarget(target, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, kind: .directory) {
         case .success(let opened): fd = opened
-        case .failure(let failed): return failed.report
+        case .failure(let failed): return ScannedTarget(report: failed.report, items: [])
         }
         let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers,
                                      concurrentWalks: configuration.jobs)
@@ -179,7 +189,7 @@ public struct TargetScanner: Sendable {
         }
         // The threads' order must never show in a report.
         let items = found.sorted { $0.path < $1.path }
-        return report(target: target, kind: .directory, items: items, summary: summary)
+        return ScannedTarget(report: report(target: target, kind: .directory, items: items, summary: summary), items: items)
     }
 
     /// Builds a target's report from its inventory: the part shared by every kind of source.

@@ -17,10 +17,11 @@ struct PatchAuditCommand: AsyncParsableCommand {
           patchaudit scan /mnt/pc42 /mnt/pc43 --format ndjson --output fleet.ndjson
           patchaudit scan /mnt/pc42 --format json | jq '.targets[].verdict'
           patchaudit inspect /mnt/pc42/WINDOWS/SYSTEM/EMSMDB32.DLL
+          patchaudit manifest build --from /mnt/known-good --id acme-ol97 --output acme-ol97.json
 
         Shell completions: patchaudit --generate-completion-script bash|zsh|fish
         """,
         version: PatchAudit.version,
-        subcommands: [ScanCommand.self, InspectCommand.self]
+        subcommands: [ScanCommand.self, InspectCommand.self, ManifestCommand.self]
     )
 }

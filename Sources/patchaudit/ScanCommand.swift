@@ -34,12 +34,13 @@ struct ScanCommand: AsyncParsableCommand {
         Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
         Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
         review, 3 some error, 64 usage error, 74 the results could not be written, \
-        78 a manifest is invalid (nothing scanned).
+        78 a manifest is invalid or not trusted (nothing scanned).
 
         Examples:
           patchaudit scan /mnt/pc42
           patchaudit scan /mnt/pc* --format ndjson --jobs 4 > fleet.ndjson
-          patchaudit scan /mnt/pc42 --manifest my-baseline.json --format json
+          patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
+          patchaudit scan pc42.zip --format hashdeep > pc42.hashdeep
         """
     )
 
@@ -49,8 +50,13 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
     var manifests: [String] = []
 
-    @Option(help: "Output format: table, json (one document) or ndjson (one target per line).")
+    @Option(help: "Output format: table, json (one document), ndjson (one target per line) or hashdeep (the files read, as a hashdeep known-file list).")
     var format: ReportFormat = .table
+
+    @OptionGroup var trust: TrustOptions
+
+    @Flag(help: "Refuse (exit 78, nothing scanned) any manifest not signed by a --trusted-key.")
+    var requireSigned = false
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the results to this file instead of standard output.", valueName: "file"))
     var output: String?
@@ -83,6 +89,9 @@ struct ScanCommand: AsyncParsableCommand {
     var noColor = false
 
     func validate() throws {
+        if requireSigned && trust.trustedKeyPaths.isEmpty {
+            throw ValidationError("--require-signed needs the signer's public key: add --trusted-key PUB")
+        }
         if targets.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input (-) can be named only once")
         }
@@ -128,8 +137,9 @@ struct ScanCommand: AsyncParsableCommand {
         // the time of a 60,000-entry zip). Reports carry no times, so UTC changes no output.
         if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
         let loaded: [LoadedManifest]
+        let keys = try trust.keys()
         do {
-            loaded = try ManifestSelection.load(explicit: manifests)
+            loaded = try ManifestSelection.load(explicit: manifests, trust: ManifestTrust(trustedKeys: keys, requireSigned: requireSigned))
         } catch {
             FileHandle.standardError.write(Data("patchaudit: manifest refused: \(error)\nNothing was scanned.\n".utf8))
             throw ExitCode(78)
@@ -147,11 +157,16 @@ struct ScanCommand: AsyncParsableCommand {
         let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
         let format = self.format
         let progress = Progress(total: targets.count, enabled: isatty(STDERR_FILENO) == 1 && !(format == .table && sink.isTerminal))
+        if format == .hashdeep {
+            let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            try sink.write(Data(HashdeepReport.header(invokedFrom: FileManager.default.currentDirectoryPath, command: command).utf8))
+        }
         let reports = try await scanner.scan(targets: targets) { report in
             progress.finished(report)
             switch format {
             case .ndjson: try sink.write(JSONReport.line(report))
             case .table: try sink.write(Data(table.render(report).utf8))
+            case .hashdeep: try sink.write(Data(HashdeepReport.rows(report).utf8))
             case .json: break
             }
         }
@@ -209,11 +224,11 @@ final class OutputSink: @unchecked Sendable {
 
 /// The manifests a command uses: the ones named with --manifest, else the shipped ones.
 enum ManifestSelection {
-    static func load(explicit: [String]) throws(ManifestError) -> [LoadedManifest] {
-        if !explicit.isEmpty { return try ManifestLoader.load(paths: explicit) }
+    static func load(explicit: [String], trust: ManifestTrust = ManifestTrust()) throws(ManifestError) -> [LoadedManifest] {
+        if !explicit.isEmpty { return try ManifestLoader.load(paths: explicit, trust: trust) }
         switch ShippedManifests.directory() {
         case .success(let directory):
-            return try ManifestLoader.load(paths: try ShippedManifests.paths(in: directory))
+            return try ManifestLoader.load(paths: try ShippedManifests.paths(in: directory), trust: trust)
         case .failure(let error):
             throw error
         }

@@ -121,7 +121,7 @@ public struct Evaluator: Sendable {
             notes.append("the FileVersion string says \"\(text)\" but the binary version is \(binary); the binary one decides")
         }
         if let version = item.fileVersion, let size = item.size {
-            for build in rule.builds where build.version == version {
+            for build in rule.builds where build.version == version && !build.hasDigests {
                 if let known = build.size, known != size {
                     notes.append("\(size) bytes, unlike the \(known) bytes recorded for \(version) (\(build.source ?? build.label.rawValue))")
                 }
@@ -132,39 +132,100 @@ public struct Evaluator: Sendable {
                 message: "\(item.name) could not be read: \(problem.detail)", found: problem.kind.rawValue, path: path))
             return FileFinding(item: item, status: .unreadable, expected: rule.patchedVersion, reason: problem.detail, notes: notes)
         }
-        let damage = item.damage
-        if !damage.isEmpty {
-            let summary = damage.joined(separator: "; ")
-            if rule.installedByPatch {
-                reasons.append(Reason(rule: "file-damaged", verdict: .patchNeeded,
-                    message: "\(item.name) is damaged (\(summary)); \(manifest.patch.file) replaces it",
-                    found: summary, expected: "an intact PE image", path: path))
-            } else {
-                reasons.append(Reason(rule: "file-damaged-not-replaced", verdict: .review,
-                    message: "\(item.name) is damaged (\(summary)) and \(manifest.patch.file) does not replace it\(rule.note.map { ": \($0)" } ?? "")",
-                    found: summary, expected: "an intact PE image", path: path))
+        // The builds the manifest records with digests come first: they know these exact bytes.
+        let baseline = baselineEvidence(for: item, rule: rule)
+        var bytesVouchedFor = false
+        if let (evidence, builds) = baseline {
+            func finding(_ status: FileStatus, _ reason: String) -> FileFinding {
+                var finding = FileFinding(item: item, status: status, expected: rule.patchedVersion, reason: reason, notes: notes)
+                finding.baseline = evidence
+                return finding
             }
-            return FileFinding(item: item, status: .damaged, expected: rule.patchedVersion, reason: summary, notes: notes)
+            let recordedFrom = { (build: Manifest.Build) in build.source.map { " (\($0))" } ?? "" }
+            switch (evidence.result, evidence.label) {
+            case (.matched, .damaged?):
+                let summary = "its bytes are a build \(manifest.id) records as damaged\(recordedFrom(builds[0]))"
+                damaged(item, rule: rule, summary: summary, ruleID: "recorded-damaged", found: item.digests?.sha256,
+                        expected: "bytes not recorded as damaged", message: "\(item.name): \(summary)", reasons: &reasons)
+                return finding(.damaged, summary)
+            case (.matched, .original?) where rule.installedByPatch:
+                let claimed = builds[0].version.map { " \($0)" } ?? ""
+                let summary = "its bytes are the original build\(claimed) \(manifest.id) records\(recordedFrom(builds[0])); \(manifest.patch.file) replaces it"
+                reasons.append(Reason(rule: "recorded-original", verdict: .patchNeeded, message: "\(item.name): \(summary)",
+                    found: item.digests?.sha256, expected: rule.patchedVersion.map { ">= \($0)" }, path: path))
+                return finding(.outdated, summary)
+            case (.matched, let label?):
+                bytesVouchedFor = true
+                notes.append("intact: these bytes are the \(label.rawValue) build\(builds[0].version.map { " \($0)" } ?? "") recorded in manifest \(manifest.id)\(recordedFrom(builds[0]))")
+                if let recorded = builds[0].version, let version = item.fileVersion, recorded != version {
+                    reasons.append(Reason(rule: "baseline-inconsistent", verdict: .review,
+                        message: "\(item.name) says it is \(version) but \(manifest.id) records these bytes as \(recorded); the manifest is wrong: rebuild it from the known-good copy",
+                        found: version.description, expected: recorded.description, path: path))
+                }
+            case (.mismatch, _):
+                let claimed = item.fileVersion?.description ?? "?"
+                let expected = builds.map { build in (build.sha256 ?? build.sha1 ?? build.md5 ?? "?") + recordedFrom(build) }.joined(separator: "; ")
+                let summary = "claims \(claimed), but its SHA-256 \(item.digests?.sha256 ?? "?") is none of the known-good \(claimed) builds \(manifest.id) records: \(expected)"
+                damaged(item, rule: rule, summary: summary, ruleID: "baseline-mismatch", found: item.digests?.sha256,
+                        expected: builds.compactMap { $0.sha256 ?? $0.sha1 ?? $0.md5 }.joined(separator: " or "),
+                        message: "\(item.name) \(summary). It was altered or damaged after it was built, whatever its PE checksum says", reasons: &reasons)
+                return finding(.damaged, summary)
+            case (.unrecorded, _), (.matched, nil):
+                notes.append("its SHA-256 is none of the \(rule.builds.filter(\.hasDigests).count) builds of \(rule.name) \(manifest.id) records, and none of them is \(item.fileVersion?.description ?? "its version"): judged by version alone")
+            }
+        }
+        let damage = item.damage
+        if !damage.isEmpty && !bytesVouchedFor {
+            let summary = damage.joined(separator: "; ")
+            damaged(item, rule: rule, summary: summary, ruleID: "file-damaged", reasons: &reasons)
+            var finding = FileFinding(item: item, status: .damaged, expected: rule.patchedVersion, reason: summary, notes: notes)
+            finding.baseline = baseline?.0
+            return finding
+        } else if !damage.isEmpty {
+            notes.append("the PE checks found \(damage.joined(separator: "; ")), but the manifest records these exact bytes, so the file is as it was recorded")
         }
         guard let version = item.fileVersion else {
             let why = item.image?.versionProblems.first ?? "the file has no version resource (RT_VERSION)"
             reasons.append(Reason(rule: "file-no-version", verdict: .review,
                 message: "\(item.name) is a PE image but its version cannot be read (\(why)); compare it with a known-good copy",
                 found: "no version", expected: rule.patchedVersion.map { ">= \($0)" }, path: path))
-            return FileFinding(item: item, status: .unknown, expected: rule.patchedVersion, reason: why, notes: notes)
+            return withBaseline(FileFinding(item: item, status: .unknown, expected: rule.patchedVersion, reason: why, notes: notes), baseline?.0)
         }
         guard rule.installedByPatch, let patched = rule.patchedVersion else {
-            return FileFinding(item: item, status: .ok, expected: nil, reason: nil, notes: notes)
+            return withBaseline(FileFinding(item: item, status: .ok, expected: nil, reason: nil, notes: notes), baseline?.0)
         }
         if version >= patched {
-            return FileFinding(item: item, status: .patched, expected: patched,
-                               reason: "\(version) is at or above the patch's \(patched)", notes: notes)
+            return withBaseline(FileFinding(item: item, status: .patched, expected: patched,
+                                            reason: "\(version) is at or above the patch's \(patched)", notes: notes), baseline?.0)
         }
         reasons.append(Reason(rule: "file-outdated", verdict: .patchNeeded,
             message: "\(item.name) is \(version), older than the \(patched) that \(manifest.patch.file) installs",
             found: version.description, expected: ">= \(patched)", path: path))
-        return FileFinding(item: item, status: .outdated, expected: patched,
-                           reason: "\(version) is older than the patch's \(patched)", notes: notes)
+        return withBaseline(FileFinding(item: item, status: .outdated, expected: patched,
+                                        reason: "\(version) is older than the patch's \(patched)", notes: notes), baseline?.0)
+    }
+
+    func withBaseline(_ finding: FileFinding, _ evidence: BaselineEvidence?) -> FileFinding {
+        var finding = finding
+        finding.baseline = evidence
+        return finding
+    }
+
+    /// The reason for a damaged file: the patch replaces it (`patch-needed`), or it does not
+    /// (`review`: reinstall instead).
+    func damaged(_ item: InventoryItem, rule: Manifest.FileRule, summary: String, ruleID: String, found: String? = nil,
+                 expected: String = "an intact PE image", message: String? = nil, reasons: inout [Reason]) {
+        let path = item.path.display
+        let said = message ?? "\(item.name) is damaged (\(summary))"
+        if rule.installedByPatch {
+            reasons.append(Reason(rule: ruleID, verdict: .patchNeeded,
+                message: "\(said); \(manifest.patch.file) replaces it",
+                found: found ?? summary, expected: expected, path: path))
+        } else {
+            reasons.append(Reason(rule: ruleID == "file-damaged" ? "file-damaged-not-replaced" : ruleID, verdict: .review,
+                message: "\(said), and \(manifest.patch.file) does not replace it\(rule.note.map { ": \($0)" } ?? "")",
+                found: found ?? summary, expected: expected, path: path))
+        }
     }
 }
 

@@ -1,23 +1,11 @@
-import Foundation
-
-/// A parsed JSON document, kept typed so validation can name exact JSON paths and types.
-public enum JSONValue: Sendable, Hashable, Decodable {
+/// A parsed JSON document (``JSONParser``), kept typed so validation can name exact JSON paths and types.
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
 
     /// The JSON type's name, for messages ("expected a string, found a number").
     public var typeName: String {

@@ -9,10 +9,26 @@ public struct Manifest: Sendable, Hashable, Codable {
 
     public var id: String
     public var title: String
+    /// What the manifest is for, in a sentence or two.
+    public var description: String?
+    /// The `$schema` reference, kept so a rewritten manifest still points editors at the schema.
+    public var schema: String?
     public var references: [String]
     public var patch: Patch
     public var product: Product
     public var files: [FileRule]
+
+    public init(id: String, title: String, description: String? = nil, schema: String? = nil, references: [String],
+                patch: Patch, product: Product, files: [FileRule]) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.schema = schema
+        self.references = references
+        self.patch = patch
+        self.product = product
+        self.files = files
+    }
 
     /// The patch itself.
     public struct Patch: Sendable, Hashable, Codable {
@@ -20,6 +36,16 @@ public struct Manifest: Sendable, Hashable, Codable {
         public var file: String
         /// Languages (Windows LANGIDs) the patch fits; empty means any.
         public var languages: [UInt16]
+        /// Whether the patch can be removed once installed (arch97en.exe cannot).
+        public var uninstallable: Bool?
+        public var note: String?
+
+        public init(file: String, languages: [UInt16], uninstallable: Bool? = nil, note: String? = nil) {
+            self.file = file
+            self.languages = languages
+            self.uninstallable = uninstallable
+            self.note = note
+        }
     }
 
     /// The product the patch is for, and how to recognise it and its neighbours.
@@ -83,17 +109,89 @@ public struct Manifest: Sendable, Hashable, Codable {
         /// Known builds (version, size, label, where the fact comes from).
         public var builds: [Build]
         public var note: String?
+
+        public init(name: String, nameOnNT: String? = nil, location: Location, installedByPatch: Bool = false,
+                    patchedVersion: FileVersion? = nil, identifiesProduct: Bool = false, optional: Bool = false,
+                    builds: [Build] = [], note: String? = nil) {
+            self.name = name
+            self.nameOnNT = nameOnNT
+            self.location = location
+            self.installedByPatch = installedByPatch
+            self.patchedVersion = patchedVersion
+            self.identifiesProduct = identifiesProduct
+            self.optional = optional
+            self.builds = builds
+            self.note = note
+        }
     }
 
-    /// A known build of a file.
+    /// A known build of a file: a fact from a KB article (version and size), or a file recorded
+    /// from an admin's own machine (`patchaudit manifest build`) or hash list (`import-hashdeep`),
+    /// which also carries its digests.
     public struct Build: Sendable, Hashable, Codable {
+        /// What a build is known to be.
         public enum Label: String, Sendable, Hashable, Codable, CaseIterable {
-            case knownGood = "known-good", original, damaged, patched
+            /// Recorded from a machine the admin trusts: these bytes are intact.
+            case knownGood = "known-good"
+            /// A build as shipped before the patch: intact, but the patch replaces it.
+            case original
+            /// Bytes known to be damaged.
+            case damaged
+            /// The build the patch installs.
+            case patched
         }
-        public var version: FileVersion
+        /// The binary FileVersion; nil only for a build imported from a hash list, which has none.
+        public var version: FileVersion?
         public var size: Int64?
         public var label: Label
+        /// Lower-case hex digests of the file's bytes, when recorded.
+        public var sha256: String?
+        public var sha1: String?
+        public var md5: String?
+        /// Where the fact comes from (a KB article, or "recorded from TARGET: PATH").
         public var source: String?
+
+        public init(version: FileVersion?, size: Int64? = nil, label: Label, sha256: String? = nil, sha1: String? = nil,
+                    md5: String? = nil, source: String? = nil) {
+            self.version = version
+            self.size = size
+            self.label = label
+            self.sha256 = sha256
+            self.sha1 = sha1
+            self.md5 = md5
+            self.source = source
+        }
+
+        /// Whether any digest is recorded.
+        public var hasDigests: Bool { sha256 != nil || sha1 != nil || md5 != nil }
+
+        /// Whether these are the same bytes as `digests`: every digest both sides have agrees,
+        /// and they have at least one in common.
+        public func matches(_ digests: FileDigests) -> Bool {
+            sameBytes(sha256: digests.sha256, sha1: digests.sha1, md5: digests.md5) == true
+        }
+
+        /// Whether two builds record the same bytes: true when every digest both record agrees,
+        /// false when one disagrees, nil when they record no digest in common.
+        public func sameBytes(as other: Build) -> Bool? {
+            sameBytes(sha256: other.sha256, sha1: other.sha1, md5: other.md5)
+        }
+
+        /// Whether two builds share some digest but disagree on another (one of them is wrong).
+        public func contradicts(_ other: Build) -> Bool {
+            let pairs = [(sha256, other.sha256), (sha1, other.sha1), (md5, other.md5)].filter { $0.0 != nil && $0.1 != nil }
+            return pairs.contains { $0.0 == $0.1 } && pairs.contains { $0.0 != $0.1 }
+        }
+
+        func sameBytes(sha256: String?, sha1: String?, md5: String?) -> Bool? {
+            var common = 0
+            for (mine, theirs) in [(self.sha256, sha256), (self.sha1, sha1), (self.md5, md5)] {
+                guard let mine, let theirs else { continue }
+                if mine != theirs { return false }
+                common += 1
+            }
+            return common > 0 ? true : nil
+        }
     }
 
     /// The rule for a (lower-case) file name, matching `nameOnNT` too.

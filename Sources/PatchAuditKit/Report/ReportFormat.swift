@@ -2,7 +2,14 @@ import Foundation
 
 /// The output formats of `scan`.
 public enum ReportFormat: String, Sendable, CaseIterable {
-    case table, json, ndjson
+    /// For people: one block per target.
+    case table
+    /// One document with every target.
+    case json
+    /// One target object per line, written as each target finishes.
+    case ndjson
+    /// The inventory as a hashdeep known-file list (``HashdeepReport``).
+    case hashdeep
 }
 
 /// JSON rendering of the report model: sorted keys, no timestamps, byte-for-byte repeatable.

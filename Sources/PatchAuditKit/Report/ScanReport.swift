@@ -31,15 +31,18 @@ public struct ManifestUse: Sendable, Hashable, Codable {
     public var title: String
     public var path: String
     public var sha256: String
-    /// Key fingerprint of the signer, or "unsigned".
+    /// Key fingerprint of the trusted key whose signature was verified, or "unsigned".
     public var signer: String
+    /// `verified`, `unsigned` (no .sig file), or `not-verified` (a .sig file, but no --trusted-key to check it).
+    public var signature: String
 
     public init(_ loaded: LoadedManifest) {
         id = loaded.manifest.id
         title = loaded.manifest.title
         path = loaded.path
         sha256 = loaded.sha256
-        signer = "unsigned"
+        signer = loaded.signature.signer
+        signature = loaded.signature.state
     }
 }
 
@@ -141,6 +144,9 @@ public struct FileFinding: Sendable, Hashable, Codable {
     public var peChecksum: PEChecksum?
     /// Why the status is what it is, for people.
     public var reason: String?
+    /// What the manifest's recorded builds (digests from a baseline) say about these bytes;
+    /// nil when the manifest records no digests for this file.
+    public var baseline: BaselineEvidence?
     /// Other observations (a version string that disagrees, a size unlike the recorded build).
     public var notes: [String]
 
@@ -196,6 +202,7 @@ extension FileFinding {
         try container.encodeIfPresent(translations, forKey: .translations)
         try container.encodeIfPresent(peChecksum, forKey: .peChecksum)
         try container.encodeIfPresent(reason, forKey: .reason)
+        try container.encodeIfPresent(baseline, forKey: .baseline)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
     }
 }

@@ -1,0 +1,47 @@
+/// A scan's inventory as a hashdeep known-file list (`scan --format hashdeep`), so hashdeep
+/// (`hashdeep -a -k LIST ...`, `hashdeep -m -k LIST ...`) and other forensic tools can use it,
+/// and `patchaudit manifest import-hashdeep` can read it back.
+///
+/// Columns are `size,md5,sha256,filename`. A file name is the target as given, `/`, and the
+/// path inside the target (an archive entry's path, with `!` between nested archives). Every
+/// file read is listed once, whichever installation or manifest it belongs to; files that
+/// could not be read have no digests and appear as `##` comments, so nothing is silently left out.
+public enum HashdeepReport {
+    /// The two header lines and the comment lines hashdeep writes before its rows.
+    public static func header(invokedFrom directory: String, command: String) -> String {
+        """
+        \(HashdeepList.header)
+        %%%% size,md5,sha256,filename
+        ## Invoked from: \(directory)
+        ## $ \(command)
+        ##
+
+        """
+    }
+
+    /// One target's rows, sorted by path.
+    public static func rows(_ report: TargetReport) -> String {
+        var seen = Set<String>()
+        var findings: [FileFinding] = []
+        for finding in report.installations.flatMap({ $0.evaluations.flatMap(\.files) }) + report.strayFiles
+        where finding.status != .missing {
+            guard let path = finding.path, seen.insert(path).inserted else { continue }
+            findings.append(finding)
+        }
+        findings.sort { ($0.path ?? "").utf8.lexicographicallyPrecedes(($1.path ?? "").utf8) }
+        let prefix = report.target.hasSuffix("/") ? report.target : report.target + "/"
+        var out = ""
+        for finding in findings {
+            let name = prefix + (finding.path ?? finding.name)
+            if let size = finding.size, let md5 = finding.md5, let sha256 = finding.sha256 {
+                out += "\(size),\(md5),\(sha256),\(name)\n"
+            } else {
+                out += "## not read: \(name): \(finding.reason ?? finding.status.rawValue)\n"
+            }
+        }
+        if report.verdict == .error {
+            out += "## \(report.target): \(report.reasons.first?.message ?? "could not be read")\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import PatchAuditKit
+
+/// `patchaudit manifest ...`: make manifests from known-good machines and hash lists, check
+/// them, sign them, and see which ones a scan would use.
+struct ManifestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest",
+        abstract: "Build, check, sign and verify manifests (baselines from known-good machines).",
+        discussion: """
+        The admin's workflow:
+          patchaudit manifest build --from /mnt/known-good --id acme-ol97 --output acme-ol97.json
+          patchaudit manifest lint acme-ol97.json
+          patchaudit manifest keygen acme-signing          # once: acme-signing.key, acme-signing.pub
+          patchaudit manifest sign --key acme-signing.key acme-ol97.json
+          patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
+
+        Exit status: 0 done, 2 some files were not recorded (build, import-hashdeep), \
+        3 the target could not be read (build), 64 usage error, 74 a file could not be written, \
+        78 a manifest is invalid or not trusted.
+        """,
+        subcommands: [ManifestBuildCommand.self, ManifestImportHashdeepCommand.self, ManifestLintCommand.self,
+                      ManifestKeygenCommand.self, ManifestSignCommand.self, ManifestVerifyCommand.self,
+                      ManifestListCommand.self]
+    )
+}
+
+/// Exit statuses shared by the manifest commands (domain.md, "Exit status").
+enum ExitStatus {
+    static let someNotRecorded: Int32 = 2
+    static let targetUnreadable: Int32 = 3
+    static let usage: Int32 = 64
+    static let cannotWrite: Int32 = 74
+    static let manifestRefused: Int32 = 78
+}
+
+/// Prints `patchaudit: message` on standard error and returns the exit status to throw.
+func failure(_ message: String, status: Int32) -> ExitCode {
+    FileHandle.standardError.write(Data("patchaudit: \(message)\n".utf8))
+    return ExitCode(status)
+}
+
+/// A line on standard error (summaries, warnings): results go to standard output or a file.
+func note(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
+
+/// `--trusted-key PUB` (repeatable): the public keys whose signatures a command accepts.
+struct TrustOptions: ParsableArguments {
+    @Option(name: .customLong("trusted-key"), help: ArgumentHelp("Public key (PEM) whose manifest signatures are trusted (repeatable).", valueName: "pub"))
+    var trustedKeyPaths: [String] = []
+
+    /// Reads the keys; a key file that cannot be used is a usage error (64): nothing is done.
+    func keys() throws -> [TrustedKey] {
+        var keys: [TrustedKey] = []
+        for path in trustedKeyPaths {
+            let text = try KeyFiles.read(path, what: "trusted key", status: ExitStatus.usage)
+            do {
+                keys.append(try TrustedKey(pem: text))
+            } catch {
+                throw failure("--trusted-key \(path) \(error.message); nothing was done", status: ExitStatus.usage)
+            }
+        }
+        return keys
+    }
+}
+
+/// Reading and writing the small files the manifest commands handle.
+enum KeyFiles {
+    /// The text of a key file (at most 16 KiB, a regular file).
+    static func read(_ path: String, what: String, status: Int32) throws -> String {
+        switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path, maxSize: 16_384, followLinks: true) {
+        case .failure(let problem):
+            throw failure("\(what) \(path) could not be read: \(problem.detail)", status: status)
+        case .success(let file):
+            return String(decoding: file.bytes, as: UTF8.self)
+        }
+    }
+
+    /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
+    /// reader never sees half a manifest or signature. Only a regular file (or a new one) is
+    /// replaced that way: a device, FIFO or link (`--output /dev/stdout`, `/dev/null`) is written
+    /// through, never replaced by a file.
+    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        var status = stat()
+        let exists = lstat(path, &status) == 0
+        if exists && (status.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw failure("cannot write \(path): \(String(cString: strerror(errno)))", status: ExitStatus.cannotWrite)
+            }
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            do {
+                try handle.write(contentsOf: data)
+                try handle.close()
+            } catch {
+                throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+            }
+            return
+        }
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            throw failure("cannot write \(path): \(String(cString: strerror(errno))); check the folder exists and is writable", status: ExitStatus.cannotWrite)
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            unlink(temporary)
+            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw failure("cannot write \(path): \(reason)", status: ExitStatus.cannotWrite)
+        }
+    }
+
+    /// Creates a new file that must not exist yet (a key is never overwritten).
+    static func writeNew(_ data: Data, to path: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            let code = errno
+            if code == EEXIST {
+                throw failure("\(path) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
+            }
+            throw failure("cannot write \(path): \(String(cString: strerror(code)))", status: ExitStatus.cannotWrite)
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.close()
+        } catch {
+            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+        }
+    }
+}

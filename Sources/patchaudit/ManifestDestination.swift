@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import PatchAuditKit
+
+extension Manifest.Build.Label: ExpressibleByArgument {}
+
+/// Where recorded builds go, shared by `manifest build` and `manifest import-hashdeep`: a new
+/// manifest made from a base (stdout or `--output`), or an existing one (`--into`, rewritten in place).
+struct ManifestDestination: ParsableArguments {
+    @Option(help: ArgumentHelp("What the files are: known-good, original or damaged.", valueName: "label"))
+    var label: Manifest.Build.Label = .knownGood
+
+    @Option(help: ArgumentHelp("Add the builds to this manifest, rewriting it in place (its signature must then be renewed).", valueName: "file"))
+    var into: String?
+
+    @Option(help: ArgumentHelp("The manifest whose rules the new one copies: a file, or the id of a shipped manifest (default: outlook97-archive-patch).", valueName: "manifest"))
+    var base: String?
+
+    @Option(help: ArgumentHelp("Id of the new manifest (default: the base's id + \"-baseline\").", valueName: "id"))
+    var id: String?
+
+    @Option(help: ArgumentHelp("Title of the new manifest.", valueName: "text"))
+    var title: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the new manifest here instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func validate() throws {
+        if into != nil && (output != nil || base != nil) {
+            throw ValidationError("--into rewrites that manifest in place; it cannot be combined with --output or --base")
+        }
+        if label == .patched {
+            throw ValidationError("--label patched is not recorded from a machine: record the patched files as known-good (the version rules then say they are patched)")
+        }
+    }
+
+    /// The manifest the builds are added to, and the name used in messages.
+    func startingManifest(source: String) throws -> (manifest: Manifest, file: String) {
+        if let into {
+            do {
+                return (try ManifestLoader.load(path: into).manifest, into)
+            } catch {
+                throw failure("\(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+            }
+        }
+        var manifest: Manifest
+        do {
+            if let base, base.contains("/") || base.hasSuffix(".json") {
+                manifest = try ManifestLoader.load(path: base).manifest
+            } else {
+                let wanted = base ?? "outlook97-archive-patch"
+                let shipped = try ManifestSelection.load(explicit: [])
+                guard let found = shipped.first(where: { $0.manifest.id == wanted }) else {
+                    throw failure("no shipped manifest has the id \(wanted) (shipped: \(shipped.map(\.manifest.id).joined(separator: ", "))); give --base FILE", status: ExitStatus.usage)
+                }
+                manifest = found.manifest
+            }
+        } catch let error as ManifestError {
+            throw failure("base manifest refused: \(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+        }
+        let baseTitle = manifest.title
+        manifest.id = id ?? manifest.id + "-baseline"
+        manifest.title = title ?? "\(baseTitle), with builds recorded from \(source)"
+        // The shipped manifests point at the schema beside them; a new file elsewhere would not find it.
+        manifest.schema = nil
+        return (manifest, output ?? "(new manifest)")
+    }
+
+    /// Validates the new id, writes the manifest where it belongs and says what happened.
+    func write(_ outcome: ManifestBaseline.Outcome, file: String) throws {
+        // What is written must load again: a bad --id, too many builds or bytes refuse it here.
+        let text: String
+        do {
+            text = try ManifestWriter.loadableJSON(outcome.manifest, file: file)
+        } catch {
+            throw failure("\(error)\nNothing was written.", status: id != nil && error.jsonPath == "$.id" ? ExitStatus.usage : ExitStatus.manifestRefused)
+        }
+        let data = Data(text.utf8)
+        if let into {
+            try KeyFiles.writeAtomically(data, to: into)
+            if FileManager.default.fileExists(atPath: ManifestSignature.path(for: into)) {
+                note("warning: \(ManifestSignature.path(for: into)) no longer matches \(into); sign it again: patchaudit manifest sign --key KEY \(into)")
+            }
+        } else if let output {
+            try KeyFiles.writeAtomically(data, to: output)
+        } else {
+            do { try FileHandle.standardOutput.write(contentsOf: data) } catch {
+                throw failure("could not write the manifest: \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import PatchAuditKit
+
+/// `patchaudit manifest import-hashdeep LIST`: builds from a hashdeep known-file list.
+struct ManifestImportHashdeepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-hashdeep",
+        abstract: "Record the rows of a hashdeep known-file list as builds of a manifest.",
+        discussion: """
+        Reads a list written by hashdeep 4 (`%%%% HASHDEEP-1.0`, columns size,md5[,sha1],sha256,filename) \
+        and records each row whose file name the manifest watches, with its size and digests. \
+        A hash list has no versions: a file matching an imported known-good digest is intact, \
+        but one matching none of them cannot be called damaged (record the machine itself with \
+        `manifest build` for that). Any malformed line refuses the whole list.
+
+        Examples:
+          hashdeep -c md5,sha256 -r /mnt/known-good > known.hashdeep
+          patchaudit manifest import-hashdeep known.hashdeep --into acme-ol97.json
+          patchaudit manifest import-hashdeep known.hashdeep --id acme-ol97 --output acme-ol97.json
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The hashdeep list.", valueName: "list"))
+    var list: String
+
+    @OptionGroup var destination: ManifestDestination
+
+    func run() throws {
+        let (manifest, file) = try destination.startingManifest(source: list)
+        let parsed: HashdeepList
+        do {
+            parsed = try HashdeepList.read(path: list, keep: Set(manifest.fileNames))
+        } catch {
+            throw failure("hashdeep list \(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+        }
+        let candidates = ManifestBaseline.candidates(hashdeep: parsed, manifest: manifest, label: destination.label, listName: list)
+        guard !candidates.isEmpty else {
+            throw failure("\(list): none of its \(parsed.rowCount) rows names a file the manifest watches (\(manifest.fileNames.joined(separator: ", "))).\nNothing was written.", status: ExitStatus.someNotRecorded)
+        }
+        let outcome: ManifestBaseline.Outcome
+        do {
+            outcome = try ManifestBaseline.record(candidates, into: manifest, file: file)
+        } catch {
+            throw failure("\(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+        }
+        try destination.write(outcome, file: file)
+        note("imported \(outcome.added.count) build(s) as \(destination.label.rawValue) from \(list) (\(parsed.rowCount) rows, \(candidates.count) for watched files\(outcome.alreadyRecorded.isEmpty ? "" : ", \(outcome.alreadyRecorded.count) already recorded")) into \(destination.into ?? destination.output ?? "standard output")")
+    }
+}
