@@ -51,9 +51,11 @@ fixtures:
 	bash Fixtures/make-archives.sh
 	bash Fixtures/hashdeep/make.sh
 
-# Benchmark against find and fd (installs hyperfine, fd-find and time when missing).
+# Benchmarks: scans against find, fd, unzip and bsdtar; manifests and hashdeep lists
+# (installs hyperfine, fd-find and time when missing).
 bench:
 	bash scripts/bench.sh
+	bash scripts/bench-manifest.sh
 
 install:
 	$(SWIFT) build -c release
