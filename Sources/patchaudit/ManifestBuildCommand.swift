@@ -27,7 +27,7 @@ struct ManifestBuildCommand: ParsableCommand {
     @OptionGroup var destination: ManifestDestination
 
     func validate() throws {
-        if let written = destination.output ?? destination.into, ScanCommand.path(written, liesWithin: from) {
+        if let written = destination.output ?? destination.into, OutputFiles.output(written, touches: from) {
             throw ValidationError("\(written) lies inside the scanned target \(from); write the manifest outside the evidence")
         }
     }

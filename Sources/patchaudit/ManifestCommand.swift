@@ -17,7 +17,8 @@ struct ManifestCommand: ParsableCommand {
           patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
 
         Exit status: 0 done, 2 some files were not recorded (build, import-hashdeep), \
-        3 the target could not be read (build), 64 usage error, 74 a file could not be written, \
+        3 the target could not be read (build), 64 usage error, 65 a malformed hashdeep list, \
+        66 a hashdeep list that cannot be opened, 74 a file could not be written, \
         78 a manifest is invalid or not trusted.
         """,
         subcommands: [ManifestBuildCommand.self, ManifestImportHashdeepCommand.self, ManifestLintCommand.self,
@@ -31,19 +32,25 @@ enum ExitStatus {
     static let someNotRecorded: Int32 = 2
     static let targetUnreadable: Int32 = 3
     static let usage: Int32 = 64
+    /// A hash list that is not well formed (sysexits EX_DATAERR).
+    static let dataError: Int32 = 65
+    /// A hash list that cannot be opened (sysexits EX_NOINPUT).
+    static let noInput: Int32 = 66
     static let cannotWrite: Int32 = 74
     static let manifestRefused: Int32 = 78
 }
 
 /// Prints `patchaudit: message` on standard error and returns the exit status to throw.
+/// Messages quote manifests, signatures and lists, which are untrusted: control characters are
+/// escaped so they cannot drive the terminal.
 func failure(_ message: String, status: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data("patchaudit: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("patchaudit: \(TerminalText.safe(message, keepingNewlines: true))\n".utf8))
     return ExitCode(status)
 }
 
 /// A line on standard error (summaries, warnings): results go to standard output or a file.
 func note(_ message: String) {
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    FileHandle.standardError.write(Data("\(TerminalText.safe(message, keepingNewlines: true))\n".utf8))
 }
 
 /// `--trusted-key PUB` (repeatable): the public keys whose signatures a command accepts.
@@ -66,7 +73,7 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
-/// Reading and writing the small files the manifest commands handle.
+/// Reading the small files the manifest commands handle.
 enum KeyFiles {
     /// The text of a key file (at most 16 KiB, a regular file).
     static func read(_ path: String, what: String, status: Int32) throws -> String {
@@ -75,68 +82,6 @@ enum KeyFiles {
             throw failure("\(what) \(path) could not be read: \(problem.detail)", status: status)
         case .success(let file):
             return String(decoding: file.bytes, as: UTF8.self)
-        }
-    }
-
-    /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
-    /// reader never sees half a manifest or signature. Only a regular file (or a new one) is
-    /// replaced that way: a device, FIFO or link (`--output /dev/stdout`, `/dev/null`) is written
-    /// through, never replaced by a file.
-    static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
-        var status = stat()
-        let exists = lstat(path, &status) == 0
-        if exists && (status.st_mode & S_IFMT) != S_IFREG {
-            let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
-            guard fd >= 0 else {
-                throw failure("cannot write \(path): \(String(cString: strerror(errno)))", status: ExitStatus.cannotWrite)
-            }
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-            do {
-                try handle.write(contentsOf: data)
-                try handle.close()
-            } catch {
-                throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
-            }
-            return
-        }
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            throw failure("cannot write \(path): \(String(cString: strerror(errno))); check the folder exists and is writable", status: ExitStatus.cannotWrite)
-        }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        do {
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            unlink(temporary)
-            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw failure("cannot write \(path): \(reason)", status: ExitStatus.cannotWrite)
-        }
-    }
-
-    /// Creates a new file that must not exist yet (a key is never overwritten).
-    static func writeNew(_ data: Data, to path: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EEXIST {
-                throw failure("\(path) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
-            }
-            throw failure("cannot write \(path): \(String(cString: strerror(code)))", status: ExitStatus.cannotWrite)
-        }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        do {
-            try handle.write(contentsOf: data)
-            try handle.close()
-        } catch {
-            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
         }
     }
 }

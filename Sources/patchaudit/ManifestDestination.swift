@@ -26,8 +26,8 @@ struct ManifestDestination: ParsableArguments {
     var output: String?
 
     func validate() throws {
-        if into != nil && (output != nil || base != nil) {
-            throw ValidationError("--into rewrites that manifest in place; it cannot be combined with --output or --base")
+        if into != nil && (output != nil || base != nil || id != nil || title != nil) {
+            throw ValidationError("--into adds builds to that manifest in place and keeps its id and title; it cannot be combined with --output, --base, --id or --title")
         }
         if label == .patched {
             throw ValidationError("--label patched is not recorded from a machine: record the patched files as known-good (the version rules then say they are patched)")
@@ -77,12 +77,18 @@ struct ManifestDestination: ParsableArguments {
         }
         let data = Data(text.utf8)
         if let into {
-            try KeyFiles.writeAtomically(data, to: into)
+            // Nothing new: leave the file (and its signature) as they are.
+            if case .success(let existing) = RegularFileReader.read(directory: AT_FDCWD, name: into, displayPath: into,
+                                                                     maxSize: Int64(ManifestLoader.maxManifestSize), followLinks: true),
+               existing.bytes.elementsEqual(data) {
+                return
+            }
+            try OutputFiles.write(data, to: into)
             if FileManager.default.fileExists(atPath: ManifestSignature.path(for: into)) {
                 note("warning: \(ManifestSignature.path(for: into)) no longer matches \(into); sign it again: patchaudit manifest sign --key KEY \(into)")
             }
         } else if let output {
-            try KeyFiles.writeAtomically(data, to: output)
+            try OutputFiles.write(data, to: output)
         } else {
             do { try FileHandle.standardOutput.write(contentsOf: data) } catch {
                 throw failure("could not write the manifest: \(error.localizedDescription)", status: ExitStatus.cannotWrite)

@@ -32,7 +32,7 @@ struct ManifestImportHashdeepCommand: ParsableCommand {
         do {
             parsed = try HashdeepList.read(path: list, keep: Set(manifest.fileNames))
         } catch {
-            throw failure("hashdeep list \(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+            throw failure("hashdeep list \(error)\nNothing was written.", status: error.line == nil && error.message.contains("could not be opened") ? ExitStatus.noInput : ExitStatus.dataError)
         }
         let candidates = ManifestBaseline.candidates(hashdeep: parsed, manifest: manifest, label: destination.label, listName: list)
         guard !candidates.isEmpty else {

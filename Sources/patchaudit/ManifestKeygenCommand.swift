@@ -26,8 +26,8 @@ struct ManifestKeygenCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: publicPath) {
             throw failure("\(publicPath) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
         }
-        try KeyFiles.writeNew(Data(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
-        try KeyFiles.writeNew(Data(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
+        try OutputFiles.writeNew(Data(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
+        try OutputFiles.writeNew(Data(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
         print("wrote \(privatePath) (private: keep it off the machines you scan) and \(publicPath) (pass it to scans: --trusted-key \(publicPath))")
         print("fingerprint \(key.publicKey.fingerprint)")
     }
@@ -75,7 +75,7 @@ struct ManifestSignCommand: ParsableCommand {
                 throw failure("\(path) has \(checked.errors.count) error(s) and was not signed; fix them (patchaudit manifest lint \(path)) and sign again", status: ExitStatus.manifestRefused)
             }
             let signature = try ManifestSignature(signing: file.bytes, with: signingKey)
-            try KeyFiles.writeAtomically(Data(signature.text.utf8), to: ManifestSignature.path(for: path))
+            try OutputFiles.write(Data(signature.text.utf8), to: ManifestSignature.path(for: path), regularOnly: true)
             print("\(ManifestSignature.path(for: path)): signed \(path) (SHA-256 \(signature.manifestSHA256)) with \(signature.keyFingerprint)")
         }
     }

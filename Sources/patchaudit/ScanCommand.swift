@@ -55,7 +55,7 @@ struct ScanCommand: AsyncParsableCommand {
 
     @OptionGroup var trust: TrustOptions
 
-    @Flag(help: "Refuse (exit 78, nothing scanned) any manifest not signed by a --trusted-key.")
+    @Flag(help: "Refuse (exit 78, nothing scanned) any manifest not signed by a --trusted-key (giving --trusted-key already does; this flag makes a missing --trusted-key a usage error).")
     var requireSigned = false
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the results to this file instead of standard output.", valueName: "file"))
@@ -95,8 +95,8 @@ struct ScanCommand: AsyncParsableCommand {
         if targets.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input (-) can be named only once")
         }
-        if let output, let inside = targets.first(where: { Self.path(output, liesWithin: $0) }) {
-            throw ValidationError("--output \(output) lies inside the scanned target \(inside); write the results outside the evidence")
+        if let output, let inside = targets.first(where: { OutputFiles.output(output, touches: $0) }) {
+            throw ValidationError("--output \(output) is, or lies inside, the scanned target \(inside); write the results outside the evidence")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
@@ -104,16 +104,6 @@ struct ScanCommand: AsyncParsableCommand {
         guard maxFolderDepth >= 0 else { throw ValidationError("--max-folder-depth must not be negative") }
         guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
         guard maxTotalBytes >= 1, maxNestedSize >= 0 else { throw ValidationError("--max-total-bytes must be positive and --max-nested-size not negative") }
-    }
-
-    /// Whether `path` (which may not exist yet) resolves to somewhere inside the folder `target`.
-    static func path(_ path: String, liesWithin target: String) -> Bool {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        guard let resolvedFolder = realpath(folder.path, nil), let resolvedTarget = realpath(target, nil) else { return false }
-        defer { free(resolvedFolder); free(resolvedTarget) }
-        let outputFolder = String(decoding: UnsafeRawBufferPointer(start: resolvedFolder, count: strlen(resolvedFolder)), as: UTF8.self)
-        let targetFolder = String(decoding: UnsafeRawBufferPointer(start: resolvedTarget, count: strlen(resolvedTarget)), as: UTF8.self)
-        return outputFolder == targetFolder || outputFolder.hasPrefix(targetFolder == "/" ? "/" : targetFolder + "/")
     }
 
     func run() async throws {
@@ -139,9 +129,11 @@ struct ScanCommand: AsyncParsableCommand {
         let loaded: [LoadedManifest]
         let keys = try trust.keys()
         do {
-            loaded = try ManifestSelection.load(explicit: manifests, trust: ManifestTrust(trustedKeys: keys, requireSigned: requireSigned))
+            // A trusted key means every manifest must carry its signature: otherwise deleting a
+            // .sig would be the way around a failing one.
+            loaded = try ManifestSelection.load(explicit: manifests, trust: ManifestTrust(trustedKeys: keys, requireSigned: requireSigned || !keys.isEmpty))
         } catch {
-            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(error)\nNothing was scanned.\n".utf8))
+            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(error.description))\nNothing was scanned.\n".utf8))
             throw ExitCode(78)
         }
         var limits = ScanLimits()
@@ -203,10 +195,13 @@ final class OutputSink: @unchecked Sendable {
         if let path {
             // open(2), not FileManager.createFile: that one writes a new file and renames it over
             // the path, which would replace a device such as /dev/stdout or a named pipe.
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang; cleared after.
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw ValidationError("cannot write --output \(path): \(String(cString: strerror(errno))); check the folder exists and is writable")
+                let reason = errno == ENXIO ? "it is a FIFO with no reader" : String(cString: strerror(errno))
+                throw ValidationError("cannot write --output \(path): \(reason); check the folder exists and is writable")
             }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             ownsHandle = true
             isTerminal = false

@@ -98,6 +98,11 @@ import Testing
         let wrong = try CLITests.run(["scan", Self.tree("up-to-date-sr1"), "--manifest", work.manifest, "--require-signed", "--trusted-key", work.pub])
         #expect(wrong.status == 78 && wrong.stderr.contains("not a trusted key") && wrong.stderr.contains(work.fingerprint))
 
+        // A trusted key alone already requires signatures: deleting a .sig is no way around one.
+        try? FileManager.default.removeItem(atPath: work.manifest + ".sig")
+        let deleted = try CLITests.run(["scan", Self.tree("up-to-date-sr1"), "--manifest", work.manifest, "--trusted-key", work.pub])
+        #expect(deleted.status == 78 && deleted.stderr.contains("is not signed"))
+
         let noKey = try CLITests.run(["scan", Self.tree("up-to-date-sr1"), "--require-signed"])
         #expect(noKey.status == 64 && noKey.stderr.contains("--trusted-key"))
         let notAKey = try CLITests.run(["scan", Self.tree("up-to-date-sr1"), "--trusted-key", work.manifest])
@@ -124,6 +129,9 @@ import Testing
         let same = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--into", work.manifest])
         #expect(same.status == 0)
         #expect(same.stderr.contains("recorded 0 build(s)") && same.stderr.contains("7 already recorded"))
+        #expect(!same.stderr.contains("no longer matches"), "nothing was written, so the signature still holds")
+        #expect(try CLITests.run(["manifest", "verify", "--trusted-key", work.pub, work.manifest]).status == 0)
+        chmod(work.manifest, 0o600)
         #expect(try Data(contentsOf: URL(fileURLWithPath: work.manifest)) == before, "the same build twice is one entry; output is deterministic")
         let more = try CLITests.run(["manifest", "build", "--from", Self.tree("altered-restamped"), "--label", "damaged", "--into", work.manifest])
         #expect(more.status == 78, "the six shared files are known-good already: \(more.stderr)")
@@ -133,6 +141,10 @@ import Testing
         #expect(added.status == 0, "\(added.stderr)")
         #expect(added.stderr.contains("recorded 5 build(s)") && added.stderr.contains("2 already recorded"))
         #expect(added.stderr.contains("no longer matches") && added.stderr.contains("sign it again"))
+        var status = stat()
+        #expect(stat(work.manifest, &status) == 0 && status.st_mode & 0o777 == 0o600, "a rewrite keeps the file's mode")
+        let renamed = try CLITests.run(["manifest", "build", "--from", Self.tree("patch-needed-sr1"), "--into", work.manifest, "--id", "other"])
+        #expect(renamed.status == 64 && renamed.stderr.contains("keeps its id and title"))
         let verify = try CLITests.run(["manifest", "verify", "--trusted-key", work.pub, work.manifest])
         #expect(verify.status == 78)
     }
@@ -158,14 +170,90 @@ import Testing
         #expect(badID.status == 64 && badID.stderr.contains("$.id") && badID.stdout.isEmpty)
     }
 
-    /// A device named as the output is written through, never replaced by a file (a rename
-    /// over /dev/null once turned it into a regular file on a test machine).
-    @Test func devicesAreWrittenThroughNotReplaced() throws {
-        for device in ["/dev/null", "/dev/full"] where FileManager.default.fileExists(atPath: device) {
-            let run = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", device])
-            #expect(run.status == (device == "/dev/null" ? 0 : 74), "\(device): \(run.stderr)")
-            var status = stat()
-            #expect(lstat(device, &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR, "\(device) is still a character device")
+    /// A FIFO named as the output is written through, never replaced by a file; without a
+    /// reader it is an error, not a hang.
+    @Test func aFIFOIsWrittenThroughNotReplaced() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("out.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let noReader = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", fifo])
+        #expect(noReader.status == 74 && noReader.stderr.contains("FIFO with no reader"))
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        // Give cat time to open its end before the writer looks for a reader.
+        var status = stat()
+        for _ in 0..<50 where reader.isRunning { usleep(20_000) }
+        let run = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", fifo])
+        let received = pipe.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(String(decoding: received, as: UTF8.self).contains("\"label\": \"known-good\""))
+        #expect(lstat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "still a FIFO")
+    }
+
+    /// Neither results nor manifests are ever written into the evidence, whatever path leads there.
+    @Test func outputsThatTouchTheEvidenceAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let archive = folder.appendingPathComponent("pc42.zip").path
+        try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent("Fixtures/archives/zip/up-to-date-sr1.zip").path, toPath: archive)
+        let before = try Data(contentsOf: URL(fileURLWithPath: archive))
+        let tree = folder.appendingPathComponent("tree").path
+        try FileManager.default.copyItem(atPath: Self.tree("up-to-date-sr1"), toPath: tree)
+        let link = folder.appendingPathComponent("innocent.json").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: tree + "/WINDOWS/SYSTEM/EMSMDB32.DLL")
+        let hardLink = folder.appendingPathComponent("hard.json").path
+        #expect(Foundation.link(archive, hardLink) == 0)
+        let cases: [[String]] = [
+            ["manifest", "build", "--from", archive, "--output", archive],
+            ["manifest", "build", "--from", archive, "--output", hardLink],
+            ["manifest", "build", "--from", tree, "--output", link],
+            ["scan", archive, "--output", archive],
+            ["scan", tree, "--output", link],
+        ]
+        for arguments in cases {
+            let run = try CLITests.run(arguments)
+            #expect(run.status == 64 && run.stderr.contains("evidence"), "\(arguments): \(run.status) \(run.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: archive)) == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: tree + "/WINDOWS/SYSTEM/EMSMDB32.DLL"))
+                == Data(contentsOf: URL(fileURLWithPath: Self.tree("up-to-date-sr1") + "/WINDOWS/SYSTEM/EMSMDB32.DLL")))
+    }
+
+    /// The .sig path is derived, not chosen: a link or a FIFO there is refused, never written through.
+    @Test func aSignatureIsNeverWrittenThroughALinkOrFIFO() throws {
+        let work = try Workspace(sign: false)
+        defer { work.remove() }
+        let victim = work.folder.appendingPathComponent("victim.txt").path
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim))
+        try FileManager.default.createSymbolicLink(atPath: work.manifest + ".sig", withDestinationPath: victim)
+        let linked = try CLITests.run(["manifest", "sign", "--key", work.key, work.manifest])
+        #expect(linked.status == 74 && linked.stderr.contains("not a regular file"))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        try FileManager.default.removeItem(atPath: work.manifest + ".sig")
+        #expect(mkfifo(work.manifest + ".sig", 0o600) == 0)
+        let fifo = try CLITests.run(["manifest", "sign", "--key", work.key, work.manifest])
+        #expect(fifo.status == 74 && fifo.stderr.contains("not a regular file"))
+    }
+
+    /// Control characters from a manifest never reach the terminal raw.
+    @Test func messagesEscapeControlCharacters() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("esc.json").path
+        try Data(#"{"formatVersion": 1, "\u001b]0;PWNED\u0007\u001b[2J": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
+        for arguments in [["scan", Self.tree("up-to-date-sr1"), "--manifest", path], ["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--base", path]] {
+            let run = try CLITests.run(arguments)
+            #expect(run.status == 78)
+            #expect(!run.stderr.contains("\u{1b}") && !run.stderr.contains("\u{07}") && run.stderr.contains("\\u{1b}"), "\(arguments)")
         }
     }
 
@@ -202,7 +290,9 @@ import Testing
         let lint = try CLITests.run(["manifest", "lint", out])
         #expect(lint.status == 0 && lint.text.contains("7 warning(s)"), "version-less builds are warned about: \(lint.text)")
         let broken = try CLITests.run(["manifest", "import-hashdeep", lists.appendingPathComponent("broken/bad-hex.hashdeep").path, "--into", out])
-        #expect(broken.status == 78 && broken.stderr.contains("bad-hex.hashdeep:9:") && broken.stderr.contains("Nothing was written"))
+        #expect(broken.status == 65 && broken.stderr.contains("bad-hex.hashdeep:9:") && broken.stderr.contains("Nothing was written"))
+        let missing = try CLITests.run(["manifest", "import-hashdeep", folder.appendingPathComponent("nope.hashdeep").path, "--into", out])
+        #expect(missing.status == 66 && missing.stderr.contains("could not be opened"))
 
         let exported = try CLITests.run(["scan", Self.tree("up-to-date-sr1"), "--format", "hashdeep"])
         #expect(exported.status == 0)

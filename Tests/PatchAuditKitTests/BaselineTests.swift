@@ -180,6 +180,57 @@ import Testing
         #expect(found.notes.contains { $0.contains("the manifest records these exact bytes") })
     }
 
+    /// A copy of `tree` in a temporary folder with `file` changed by `change` and its PE checksum
+    /// re-stamped (valid again), as an attacker would leave it.
+    static func alteredCopy(of tree: String, file: String, change: (inout [UInt8]) throws -> Void) throws -> URL {
+        let copy = try FixtureSupport.copyOfTree(tree)
+        let url = copy.appendingPathComponent(file)
+        var bytes = try [UInt8](Data(contentsOf: url))
+        try change(&bytes)
+        let peOffset = Int(bytes[0x3c]) | Int(bytes[0x3d]) << 8
+        let field = peOffset + 24 + 64
+        let checksum = PEChecksum.compute(bytes, checksumFieldOffset: field)
+        for index in 0..<4 { bytes[field + index] = UInt8(truncatingIfNeeded: checksum >> (8 * UInt32(index))) }
+        try Data(bytes).write(to: url)
+        return copy
+    }
+
+    /// An altered DLL that also claims a version no baseline recorded: never a silent pass.
+    @Test func anAlteredDLLWithANewVersionIsReview() throws {
+        let copy = try Self.alteredCopy(of: "altered-restamped", file: "WINDOWS/SYSTEM/EMSMDB32.DLL") { bytes in
+            // VS_FIXEDFILEINFO (signature 0xFEEF04BD): dwFileVersionLS's high word is the third part.
+            let signature: [UInt8] = [0xbd, 0x04, 0xef, 0xfe]
+            let at = try #require((0...(bytes.count - 16)).first { Array(bytes[$0..<($0 + 4)]) == signature })
+            bytes[at + 14] &+= 1   // 5.5.2440.0 -> 5.5.2441.0
+        }
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+        let without = Self.scanner(try Self.outlook97()).scan(target: copy.path)
+        #expect(without.verdict == .upToDate, "the version rules and the PE checksum alone pass it")
+        let report = Self.scanner(try Self.baseline(from: "up-to-date-sr1").manifest).scan(target: copy.path)
+        let found = try #require(Self.finding(report, "emsmdb32.dll"))
+        #expect(found.version == "5.5.2441.0" && found.peChecksum?.stored == found.peChecksum?.computed)
+        #expect(found.baseline?.result == .unrecorded)
+        #expect(report.verdict == .review)
+        #expect(report.installations.first?.evaluations.first?.reasons.contains { $0.rule == "baseline-unrecorded" && $0.verdict == .review } == true)
+    }
+
+    /// Builds recorded as original vouch for their bytes too: an altered copy claiming that
+    /// version is damaged (here a file the patch does not replace: review).
+    @Test func originalBuildsDetectAlterationToo() throws {
+        let baseline = try Self.baseline(from: "patch-needed-sr1", label: .original).manifest
+        let copy = try Self.alteredCopy(of: "patch-needed-sr1", file: "WINDOWS/SYSTEM/EMSUIX32.DLL") { bytes in
+            bytes[0x401] ^= 0x04
+        }
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+        let report = Self.scanner(baseline).scan(target: copy.path)
+        let found = try #require(Self.finding(report, "emsuix32.dll"))
+        #expect(found.status == .damaged && found.baseline?.result == .mismatch)
+        #expect(report.verdict == .review)
+        #expect(report.installations.first?.evaluations.first?.reasons.contains {
+            $0.rule == "baseline-mismatch" && $0.verdict == .review && $0.message.contains("none of the original 8.0.1960.3 builds")
+        } == true)
+    }
+
     /// A manifest that records the bytes under another version than the file reports is wrong: review.
     @Test func aBaselineThatDisagreesWithTheFileIsReview() throws {
         var baseline = try Self.baseline(from: "up-to-date-sr1").manifest

@@ -38,10 +38,10 @@ import Testing
 
     static let broken: [(String, Int?, String)] = [
         ("no-header.hashdeep", 1, "does not start with"),
-        ("bad-hex.hashdeep", nil, "is not 32 hex digits"),
-        ("short-hash.hashdeep", nil, "is not 64 hex digits"),
-        ("bad-size.hashdeep", nil, "is not a whole number"),
-        ("missing-column.hashdeep", nil, "fields, but the column line names"),
+        ("bad-hex.hashdeep", 9, "is not 32 hex digits"),
+        ("short-hash.hashdeep", 9, "is not 64 hex digits"),
+        ("bad-size.hashdeep", 9, "is not a whole number"),
+        ("missing-column.hashdeep", 9, "fields, but the column line names"),
         ("no-filename-column.hashdeep", 2, "end with filename"),
         ("unknown-version.hashdeep", 1, "does not read"),
     ]
@@ -51,7 +51,7 @@ import Testing
         let path = Self.lists.appendingPathComponent("broken/\(name)").path
         #expect { try HashdeepList.read(path: path, keep: nil) } throws: { error in
             guard let error = error as? HashdeepError else { return false }
-            return error.file == path && error.line != nil && (line == nil || error.line == line) && error.message.contains(message)
+            return error.file == path && error.line == line && error.message.contains(message)
         }
     }
 
@@ -70,6 +70,16 @@ import Testing
         #expect(throws: HashdeepError.self) { try HashdeepList.parse(long, file: "long") }
         #expect(throws: HashdeepError.self) { try HashdeepList.parse([], file: "empty") }
         #expect(throws: HashdeepError.self) { try HashdeepList.parse(Array("%%%% HASHDEEP-1.0\n".utf8), file: "header only") }
+    }
+
+    @Test func keptNamesAreBoundedByWhatAManifestHolds() throws {
+        let digest = String(repeating: "ab", count: 32)
+        let folder = String(repeating: "x", count: 60_000)
+        var text = "%%%% HASHDEEP-1.0\n%%%% size,sha256,filename\n"
+        for row in 0..<80 { text += "\(row),\(digest),/\(folder)/\(row)/EMSMDB32.DLL\n" }
+        #expect { try HashdeepList.parse(Array(text.utf8), file: "long names", keep: ["emsmdb32.dll"]) } throws: { error in
+            (error as? HashdeepError)?.message.contains("more than a manifest can hold") == true
+        }
     }
 
     @Test func keptRowsAreBounded() throws {
@@ -111,7 +121,10 @@ import Testing
         let report = BaselineTests.scanner(manifest).scan(target: FixtureSupport.trees.appendingPathComponent("altered-restamped").path)
         let emsmdb = try #require(BaselineTests.finding(report, "emsmdb32.dll"))
         #expect(emsmdb.baseline?.result == .unrecorded)
-        #expect(emsmdb.notes.contains { $0.contains("judged by version alone") })
+        #expect(emsmdb.notes.contains { $0.contains("(a hash list, without versions)") })
+        // Never a silent pass: bytes the list does not know, at a passing version, are review.
+        #expect(report.verdict == .review)
+        #expect(report.installations.first?.evaluations.first?.reasons.contains { $0.rule == "baseline-unrecorded" && $0.path == emsmdb.path } == true)
         #expect(BaselineTests.finding(report, "emsabp32.dll")?.baseline?.result == .matched)
         // Recording the machine itself afterwards fills in the versions of the same entries.
         let scanned = BaselineTests.scanner(manifest).inventory(target: FixtureSupport.trees.appendingPathComponent("up-to-date-sr1").path)

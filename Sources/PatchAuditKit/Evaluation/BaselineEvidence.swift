@@ -3,11 +3,13 @@ public struct BaselineEvidence: Sendable, Hashable, Codable {
     public enum Result: String, Sendable, Hashable, Codable {
         /// The bytes are a recorded build (see `label`).
         case matched
-        /// The file claims a version the manifest records known-good builds of, and its bytes are
-        /// none of them: altered or damaged after it was built, whatever its PE checksum says.
+        /// The file claims a version the manifest records intact builds of (known-good, original or
+        /// patched), and its bytes are none of them: altered or damaged after it was built,
+        /// whatever its PE checksum says.
         case mismatch
         /// The manifest records builds of this file, but none of this version and none with these
-        /// bytes: nothing can be concluded (a build the baseline never saw).
+        /// bytes: a build the baseline never saw. Where the version rules would pass it, the
+        /// file is `review` (an altered file can claim a new version too).
         case unrecorded
     }
 
@@ -18,7 +20,7 @@ public struct BaselineEvidence: Sendable, Hashable, Codable {
     public var version: String?
     /// Where the matched build was recorded.
     public var source: String?
-    /// For a mismatch: the SHA-256 of each known-good build of the claimed version.
+    /// For a mismatch: the SHA-256 of each intact build recorded for the claimed version.
     public var expectedSHA256: [String]?
 }
 
@@ -36,7 +38,8 @@ extension Evaluator {
                                      source: build.source), [build])
         }
         if let version = item.fileVersion {
-            let trusted = recorded.filter { $0.version == version && ($0.label == .knownGood || $0.label == .patched) }
+            // Known-good, original and patched all record intact bytes of that version.
+            let trusted = recorded.filter { $0.version == version && $0.label != .damaged }
             if !trusted.isEmpty {
                 return (BaselineEvidence(result: .mismatch, expectedSHA256: trusted.compactMap(\.sha256)), trusted)
             }

@@ -164,14 +164,17 @@ public struct Evaluator: Sendable {
                 }
             case (.mismatch, _):
                 let claimed = item.fileVersion?.description ?? "?"
+                let labels = Set(builds.map(\.label.rawValue)).sorted().joined(separator: " or ")
                 let expected = builds.map { build in (build.sha256 ?? build.sha1 ?? build.md5 ?? "?") + recordedFrom(build) }.joined(separator: "; ")
-                let summary = "claims \(claimed), but its SHA-256 \(item.digests?.sha256 ?? "?") is none of the known-good \(claimed) builds \(manifest.id) records: \(expected)"
+                let summary = "claims \(claimed), but its SHA-256 \(item.digests?.sha256 ?? "?") is none of the \(labels) \(claimed) builds \(manifest.id) records: \(expected)"
                 damaged(item, rule: rule, summary: summary, ruleID: "baseline-mismatch", found: item.digests?.sha256,
                         expected: builds.compactMap { $0.sha256 ?? $0.sha1 ?? $0.md5 }.joined(separator: " or "),
                         message: "\(item.name) \(summary). It was altered or damaged after it was built, whatever its PE checksum says", reasons: &reasons)
                 return finding(.damaged, summary)
             case (.unrecorded, _), (.matched, nil):
-                notes.append("its SHA-256 is none of the \(rule.builds.filter(\.hasDigests).count) builds of \(rule.name) \(manifest.id) records, and none of them is \(item.fileVersion?.description ?? "its version"): judged by version alone")
+                let versions = Set(rule.builds.filter(\.hasDigests).compactMap(\.version)).sorted().map(\.description)
+                notes.append("its SHA-256 is none of the \(rule.builds.filter(\.hasDigests).count) builds of \(rule.name) recorded in \(manifest.id)" +
+                             (versions.isEmpty ? " (a hash list, without versions)" : " (versions \(versions.joined(separator: ", ")))"))
             }
         }
         let damage = item.damage
@@ -189,25 +192,33 @@ public struct Evaluator: Sendable {
             reasons.append(Reason(rule: "file-no-version", verdict: .review,
                 message: "\(item.name) is a PE image but its version cannot be read (\(why)); compare it with a known-good copy",
                 found: "no version", expected: rule.patchedVersion.map { ">= \($0)" }, path: path))
-            return withBaseline(FileFinding(item: item, status: .unknown, expected: rule.patchedVersion, reason: why, notes: notes), baseline?.0)
+            return finish(FileFinding(item: item, status: .unknown, expected: rule.patchedVersion, reason: why, notes: notes), baseline?.0, rule: rule, reasons: &reasons)
         }
         guard rule.installedByPatch, let patched = rule.patchedVersion else {
-            return withBaseline(FileFinding(item: item, status: .ok, expected: nil, reason: nil, notes: notes), baseline?.0)
+            return finish(FileFinding(item: item, status: .ok, expected: nil, reason: nil, notes: notes), baseline?.0, rule: rule, reasons: &reasons)
         }
         if version >= patched {
-            return withBaseline(FileFinding(item: item, status: .patched, expected: patched,
-                                            reason: "\(version) is at or above the patch's \(patched)", notes: notes), baseline?.0)
+            return finish(FileFinding(item: item, status: .patched, expected: patched,
+                                            reason: "\(version) is at or above the patch's \(patched)", notes: notes), baseline?.0, rule: rule, reasons: &reasons)
         }
         reasons.append(Reason(rule: "file-outdated", verdict: .patchNeeded,
             message: "\(item.name) is \(version), older than the \(patched) that \(manifest.patch.file) installs",
             found: version.description, expected: ">= \(patched)", path: path))
-        return withBaseline(FileFinding(item: item, status: .outdated, expected: patched,
-                                        reason: "\(version) is older than the patch's \(patched)", notes: notes), baseline?.0)
+        return finish(FileFinding(item: item, status: .outdated, expected: patched,
+                                        reason: "\(version) is older than the patch's \(patched)", notes: notes), baseline?.0, rule: rule, reasons: &reasons)
     }
 
-    func withBaseline(_ finding: FileFinding, _ evidence: BaselineEvidence?) -> FileFinding {
+    /// Attaches the baseline evidence to a finding of the version rules. Bytes the baseline
+    /// never saw are never a silent pass: where the version rules would let the file pass
+    /// (`patched`, `ok`, `unknown`), a person must look (`baseline-unrecorded`, review).
+    func finish(_ finding: FileFinding, _ evidence: BaselineEvidence?, rule: Manifest.FileRule, reasons: inout [Reason]) -> FileFinding {
         var finding = finding
         finding.baseline = evidence
+        if evidence?.result == .unrecorded, [.patched, .ok, .unknown].contains(finding.status) {
+            reasons.append(Reason(rule: "baseline-unrecorded", verdict: .review,
+                message: "\(finding.name) is \(finding.version ?? "of no readable version"), but its bytes are none of the builds of \(rule.name) recorded in \(manifest.id); a file altered after it was built can claim any version, so a person must check it; if it is genuine, record it from a known-good copy (patchaudit manifest build --into)",
+                found: finding.sha256, expected: "a recorded build", path: finding.path))
+        }
         return finding
     }
 

@@ -36,6 +36,9 @@ public struct HashdeepList: Sendable {
     public static let maxLineLength = 65_536
     /// Most rows kept (rows for files no manifest watches are counted, not kept).
     public static let maxKeptRows = 10_000
+    /// Most bytes of file names kept: the names become the builds' sources, and a manifest
+    /// holds at most ``ManifestLoader/maxManifestSize`` bytes.
+    public static let maxKeptNameBytes = ManifestLoader.maxManifestSize
 
     public var columns: [String]
     /// The rows kept (those `keep` accepted).
@@ -91,6 +94,7 @@ public struct HashdeepList: Sendable {
         var sawHeader = false
         var rows: [Row] = []
         var rowCount = 0
+        var keptNameBytes = 0
 
         /// The byte lengths of the names kept.
         let keepLengths: Set<Int>
@@ -192,6 +196,11 @@ public struct HashdeepList: Sendable {
             }
             guard rows.count < HashdeepList.maxKeptRows else {
                 throw fail("more than \(HashdeepList.maxKeptRows) rows name files the manifest watches; split the list")
+            }
+            // Kept names become builds' sources: no more of them than a manifest can hold.
+            keptNameBytes += nameBytes.count
+            guard keptNameBytes <= HashdeepList.maxKeptNameBytes else {
+                throw fail("the rows for watched files name more than \(HashdeepList.maxKeptNameBytes) bytes of paths, more than a manifest can hold; split the list")
             }
             let lower = { (digest: ArraySlice<UInt8>?) in digest.map { String(decoding: $0, as: UTF8.self).lowercased() } }
             rows.append(Row(size: size, md5: lower(md5), sha1: lower(sha1), sha256: lower(sha256),

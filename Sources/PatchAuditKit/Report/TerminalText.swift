@@ -5,11 +5,14 @@
 /// reading the table. Control characters (C0, DEL, C1) become `\u{..}` escapes; everything else
 /// passes unchanged. JSON output needs none of this: the encoder escapes control characters.
 public enum TerminalText {
-    public static func safe(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+    /// - Parameter keepingNewlines: let line feeds through (messages of several lines); every
+    ///   other control character is still escaped.
+    public static func safe(_ text: String, keepingNewlines: Bool = false) -> String {
+        let escaped = { (scalar: Unicode.Scalar) in isControl(scalar) && !(keepingNewlines && scalar == "\n") }
+        guard text.unicodeScalars.contains(where: escaped) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
+            if escaped(scalar) {
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 out.unicodeScalars.append(scalar)

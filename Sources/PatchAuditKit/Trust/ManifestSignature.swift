@@ -57,6 +57,14 @@ public struct ManifestSignature: Sendable, Hashable {
         }
         keyFingerprint = try value(1, "key")
         manifestSHA256 = try value(2, "manifest-sha256")
+        // Both lines are quoted in messages: hold them to their exact form.
+        let isLowerHex = { (text: Substring) in text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) } }
+        guard keyFingerprint.hasPrefix("ed25519:"), keyFingerprint.utf8.count == 8 + 32, isLowerHex(keyFingerprint.dropFirst(8)) else {
+            throw KeyError("line 2 should be \"key: ed25519:\" and 32 lower-case hex digits")
+        }
+        guard manifestSHA256.utf8.count == 64, isLowerHex(Substring(manifestSHA256)) else {
+            throw KeyError("line 3 should be \"manifest-sha256: \" and 64 lower-case hex digits")
+        }
         let encoded = try value(3, "signature")
         guard let raw = Data(base64Encoded: encoded), raw.count == 64 else {
             throw KeyError("line 4 does not hold a base64 Ed25519 signature of 64 bytes")
