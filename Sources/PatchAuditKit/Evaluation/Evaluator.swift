@@ -154,9 +154,9 @@ public struct Evaluator: Sendable {
                 reasons.append(Reason(rule: "recorded-original", verdict: .patchNeeded, message: "\(item.name): \(summary)",
                     found: item.digests?.sha256, expected: rule.patchedVersion.map { ">= \($0)" }, path: path))
                 return finding(.outdated, summary)
-            case (.matched, let label?):
+            case (.matched, _?):
+                // The `baseline` field of the finding says which build; no note is needed.
                 bytesVouchedFor = true
-                notes.append("intact: these bytes are the \(label.rawValue) build\(builds[0].version.map { " \($0)" } ?? "") recorded in manifest \(manifest.id)\(recordedFrom(builds[0]))")
                 if let recorded = builds[0].version, let version = item.fileVersion, recorded != version {
                     reasons.append(Reason(rule: "baseline-inconsistent", verdict: .review,
                         message: "\(item.name) says it is \(version) but \(manifest.id) records these bytes as \(recorded); the manifest is wrong: rebuild it from the known-good copy",

@@ -64,13 +64,23 @@ public struct TableReport: Sendable {
         for file in files {
             let status = paintStatus(file.status, column(file.status.rawValue, 11))
             out += pad + column(safe(file.name), 13) + status + column(file.version ?? "-", 16) + (file.expected ?? "-") + "\n"
-            out += pad + "  " + dim(safe(file.path ?? "-")) + "\n"
+            out += pad + "  " + dim(safe(file.path ?? "-") + baselineTag(file.baseline)) + "\n"
             if let reason = file.reason, [.damaged, .missing, .unknown, .unreadable].contains(file.status) {
                 out += wrap(safe(reason), indent: indent + 2)
             }
             for note in file.notes { out += wrap("note: \(safe(note))", indent: indent + 2) }
         }
         return out
+    }
+
+    /// What a baseline said about the file, after its path: "  (baseline: known-good build)".
+    func baselineTag(_ evidence: BaselineEvidence?) -> String {
+        guard let evidence else { return "" }
+        switch evidence.result {
+        case .matched: return "  (baseline: \(evidence.label?.rawValue ?? "recorded") build)"
+        case .mismatch: return "  (baseline: bytes unlike the recorded build)"
+        case .unrecorded: return "  (baseline: bytes never recorded)"
+        }
     }
 
     func column(_ text: String, _ width: Int) -> String {
