@@ -27,8 +27,9 @@ struct ManifestBuildCommand: ParsableCommand {
     @OptionGroup var destination: ManifestDestination
 
     func validate() throws {
-        if let written = destination.output ?? destination.into, OutputFiles.output(written, touches: from) {
-            throw ValidationError("\(written) lies inside the scanned target \(from); write the manifest outside the evidence")
+        if let written = destination.output ?? destination.into,
+           let refusal = OutputFiles.refusal(for: written, targets: [from], inputs: destination.base.map { [$0] } ?? []) {
+            throw ValidationError(refusal)
         }
     }
 
@@ -41,23 +42,26 @@ struct ManifestBuildCommand: ParsableCommand {
         let report = scanned.report
         if report.verdict == .error {
             let why = report.reasons.filter { $0.verdict == .error }.map(\.message).joined(separator: "; ")
-            throw failure("\(why)\nNothing was recorded.", status: ExitStatus.targetUnreadable)
+            throw failure("\(why)", status: ExitStatus.targetUnreadable, then: "Nothing was recorded.")
         }
         let stray = Set(report.strayFiles.compactMap(\.path))
         let (candidates, skipped) = ManifestBaseline.candidates(items: scanned.items, stray: stray, manifest: manifest,
                                                                 label: destination.label, target: from)
         guard !candidates.isEmpty else {
             for entry in skipped { note("not recorded: \(entry)") }
-            throw failure("\(from): no file could be recorded (\(report.stats.matchedFiles) matched of \(report.stats.entries) entries; the manifest watches \(manifest.fileNames.joined(separator: ", "))).\nNothing was written.", status: ExitStatus.someNotRecorded)
+            throw failure("\(from): no file could be recorded (\(report.stats.matchedFiles) matched of \(report.stats.entries) entries; the manifest watches \(manifest.fileNames.joined(separator: ", "))).", status: ExitStatus.someNotRecorded, then: "Nothing was written.")
         }
         let outcome: ManifestBaseline.Outcome
         do {
             outcome = try ManifestBaseline.record(candidates, into: manifest, file: file)
         } catch {
-            throw failure("\(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+            throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
         }
         try destination.write(outcome, file: file)
         note("recorded \(outcome.added.count) build(s) as \(destination.label.rawValue) from \(from)\(outcome.alreadyRecorded.isEmpty ? "" : " (\(outcome.alreadyRecorded.count) already recorded)") into \(destination.into ?? destination.output ?? "standard output")")
+        for index in ManifestLint.uncoveredFiles(in: outcome.manifest) {
+            note("warning: no build of \(outcome.manifest.files[index].name) is recorded; an altered copy of it would be judged by its version alone: record it from a known-good copy (--into)")
+        }
         for entry in skipped { note("not recorded: \(entry)") }
         for hit in report.limitsHit { note("limit hit: \(hit.detail); the copy may hold more files than were recorded") }
         for reason in report.reasons where reason.rule == "directory-unreadable" { note("not read: \(reason.message)") }

@@ -41,16 +41,17 @@ enum ExitStatus {
 }
 
 /// Prints `patchaudit: message` on standard error and returns the exit status to throw.
-/// Messages quote manifests, signatures and lists, which are untrusted: control characters are
-/// escaped so they cannot drive the terminal.
-func failure(_ message: String, status: Int32) -> ExitCode {
-    FileHandle.standardError.write(Data("patchaudit: \(TerminalText.safe(message, keepingNewlines: true))\n".utf8))
+/// Messages quote manifests, signatures and lists, which are untrusted: control characters,
+/// newlines included, are escaped so they can neither drive the terminal nor fake a line.
+/// - Parameter then: a second line of the tool's own (what was not done).
+func failure(_ message: String, status: Int32, then: String? = nil) -> ExitCode {
+    FileHandle.standardError.write(Data("patchaudit: \(TerminalText.safe(message))\n\(then.map { "\($0)\n" } ?? "")".utf8))
     return ExitCode(status)
 }
 
 /// A line on standard error (summaries, warnings): results go to standard output or a file.
 func note(_ message: String) {
-    FileHandle.standardError.write(Data("\(TerminalText.safe(message, keepingNewlines: true))\n".utf8))
+    FileHandle.standardError.write(Data("\(TerminalText.safe(message))\n".utf8))
 }
 
 /// `--trusted-key PUB` (repeatable): the public keys whose signatures a command accepts.

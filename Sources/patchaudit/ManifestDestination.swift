@@ -40,7 +40,7 @@ struct ManifestDestination: ParsableArguments {
             do {
                 return (try ManifestLoader.load(path: into).manifest, into)
             } catch {
-                throw failure("\(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+                throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
             }
         }
         var manifest: Manifest
@@ -56,7 +56,7 @@ struct ManifestDestination: ParsableArguments {
                 manifest = found.manifest
             }
         } catch let error as ManifestError {
-            throw failure("base manifest refused: \(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+            throw failure("base manifest refused: \(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
         }
         let baseTitle = manifest.title
         manifest.id = id ?? manifest.id + "-baseline"
@@ -73,7 +73,7 @@ struct ManifestDestination: ParsableArguments {
         do {
             text = try ManifestWriter.loadableJSON(outcome.manifest, file: file)
         } catch {
-            throw failure("\(error)\nNothing was written.", status: id != nil && error.jsonPath == "$.id" ? ExitStatus.usage : ExitStatus.manifestRefused)
+            throw failure("\(error)", status: id != nil && error.jsonPath == "$.id" ? ExitStatus.usage : ExitStatus.manifestRefused, then: "Nothing was written.")
         }
         let data = Data(text.utf8)
         if let into {

@@ -26,25 +26,35 @@ struct ManifestImportHashdeepCommand: ParsableCommand {
 
     @OptionGroup var destination: ManifestDestination
 
+    func validate() throws {
+        if let written = destination.output ?? destination.into,
+           let refusal = OutputFiles.refusal(for: written, targets: [], inputs: [list] + (destination.base.map { [$0] } ?? [])) {
+            throw ValidationError(refusal)
+        }
+    }
+
     func run() throws {
         let (manifest, file) = try destination.startingManifest(source: list)
         let parsed: HashdeepList
         do {
             parsed = try HashdeepList.read(path: list, keep: Set(manifest.fileNames))
         } catch {
-            throw failure("hashdeep list \(error)\nNothing was written.", status: error.line == nil && error.message.contains("could not be opened") ? ExitStatus.noInput : ExitStatus.dataError)
+            throw failure("hashdeep list \(error)", status: error.kind == .unreadable ? ExitStatus.noInput : ExitStatus.dataError, then: "Nothing was written.")
         }
         let candidates = ManifestBaseline.candidates(hashdeep: parsed, manifest: manifest, label: destination.label, listName: list)
         guard !candidates.isEmpty else {
-            throw failure("\(list): none of its \(parsed.rowCount) rows names a file the manifest watches (\(manifest.fileNames.joined(separator: ", "))).\nNothing was written.", status: ExitStatus.someNotRecorded)
+            throw failure("\(list): none of its \(parsed.rowCount) rows names a file the manifest watches (\(manifest.fileNames.joined(separator: ", "))).", status: ExitStatus.someNotRecorded, then: "Nothing was written.")
         }
         let outcome: ManifestBaseline.Outcome
         do {
             outcome = try ManifestBaseline.record(candidates, into: manifest, file: file)
         } catch {
-            throw failure("\(error)\nNothing was written.", status: ExitStatus.manifestRefused)
+            throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
         }
         try destination.write(outcome, file: file)
         note("imported \(outcome.added.count) build(s) as \(destination.label.rawValue) from \(list) (\(parsed.rowCount) rows, \(candidates.count) for watched files\(outcome.alreadyRecorded.isEmpty ? "" : ", \(outcome.alreadyRecorded.count) already recorded")) into \(destination.into ?? destination.output ?? "standard output")")
+        for index in ManifestLint.uncoveredFiles(in: outcome.manifest) {
+            note("warning: no build of \(outcome.manifest.files[index].name) is recorded; an altered copy of it would be judged by its version alone: record it from a known-good copy (--into)")
+        }
     }
 }

@@ -23,11 +23,20 @@ struct ManifestKeygenCommand: ParsableCommand {
     func run() throws {
         let key = SigningKey()
         let privatePath = name + ".key", publicPath = name + ".pub"
-        if FileManager.default.fileExists(atPath: publicPath) {
-            throw failure("\(publicPath) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
+        for path in [privatePath, publicPath] {
+            var status = stat()
+            if lstat(path, &status) == 0 {
+                throw failure("\(path) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
+            }
         }
         try OutputFiles.writeNew(Data(key.pemRepresentation.utf8), to: privatePath, mode: 0o600)
-        try OutputFiles.writeNew(Data(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
+        do {
+            try OutputFiles.writeNew(Data(key.publicKey.pemRepresentation.utf8), to: publicPath, mode: 0o644)
+        } catch {
+            // Never leave half a pair behind.
+            unlink(privatePath)
+            throw error
+        }
         print("wrote \(privatePath) (private: keep it off the machines you scan) and \(publicPath) (pass it to scans: --trusted-key \(publicPath))")
         print("fingerprint \(key.publicKey.fingerprint)")
     }
@@ -54,29 +63,39 @@ struct ManifestSignCommand: ParsableCommand {
     var files: [String]
 
     func run() throws {
+        let text = try KeyFiles.read(key, what: "private key", status: ExitStatus.usage)
+        let signingKey: SigningKey
+        do {
+            signingKey = try SigningKey(pem: text)
+        } catch {
+            throw failure("private key \(key) \(error.message)", status: ExitStatus.usage)
+        }
         var status = stat()
         if stat(key, &status) == 0 && (status.st_mode & 0o077) != 0 {
             throw failure("private key \(key) can be read by other users (mode \(String(status.st_mode & 0o777, radix: 8))); run chmod 600 \(key) first", status: ExitStatus.usage)
         }
-        let signingKey: SigningKey
-        do {
-            signingKey = try SigningKey(pem: try KeyFiles.read(key, what: "private key", status: ExitStatus.usage))
-        } catch let error as KeyError {
-            throw failure("private key \(key) \(error.message)", status: ExitStatus.usage)
-        }
+        // Each manifest on its own: one that cannot be signed does not stop the others.
+        var refused = 0
         for path in files {
             let file: FileBytes
             do { file = try ManifestLoader.readManifestFile(path) } catch {
-                throw failure("\(error)", status: ExitStatus.manifestRefused)
+                note("patchaudit: \(error)")
+                refused += 1
+                continue
             }
             let checked = ManifestLoader.check(data: Data(file.bytes), file: path)
             if !checked.errors.isEmpty {
-                for problem in checked.errors { note(TerminalText.safe(problem.description)) }
-                throw failure("\(path) has \(checked.errors.count) error(s) and was not signed; fix them (patchaudit manifest lint \(path)) and sign again", status: ExitStatus.manifestRefused)
+                for problem in checked.errors { note(problem.description) }
+                note("patchaudit: \(path) has \(checked.errors.count) error(s) and was not signed; fix them (patchaudit manifest lint \(path)) and sign again")
+                refused += 1
+                continue
             }
             let signature = try ManifestSignature(signing: file.bytes, with: signingKey)
             try OutputFiles.write(Data(signature.text.utf8), to: ManifestSignature.path(for: path), regularOnly: true)
             print("\(ManifestSignature.path(for: path)): signed \(path) (SHA-256 \(signature.manifestSHA256)) with \(signature.keyFingerprint)")
+        }
+        if refused > 0 {
+            throw failure("\(refused) of \(files.count) manifest(s) not signed", status: ExitStatus.manifestRefused)
         }
     }
 }

@@ -61,13 +61,17 @@ struct ManifestListCommand: ParsableCommand {
         var entries: [Entry] = []
         for path in paths {
             do {
-                let loaded = try ManifestLoader.load(path: path, trust: ManifestTrust(trustedKeys: keys))
+                // As scan would: with a trusted key, every manifest must be signed by one.
+                let loaded = try ManifestLoader.load(path: path, trust: ManifestTrust(trustedKeys: keys, requireSigned: !keys.isEmpty))
                 entries.append(Entry(path: path, origin: origin, id: loaded.manifest.id, title: loaded.manifest.title,
                                      sha256: loaded.sha256, signature: loaded.signature.state, signer: loaded.signature.signer,
                                      recordedBuilds: loaded.manifest.files.reduce(0) { $0 + $1.builds.filter(\.hasDigests).count }))
             } catch {
-                let digest = try? ManifestLoader.readManifestFile(path).digests.sha256
-                entries.append(Entry(path: path, origin: origin, sha256: digest, signature: "refused", signer: "unsigned",
+                // The signature's own state, whatever else was wrong.
+                let file = try? ManifestLoader.readManifestFile(path)
+                let signatureText = try? ManifestLoader.readSignatureFile(for: path)
+                let state = file.map { ManifestSignature.check(manifest: $0.bytes, signatureText: signatureText ?? nil, trustedKeys: keys).state } ?? "unknown"
+                entries.append(Entry(path: path, origin: origin, sha256: file?.digests.sha256, signature: state, signer: "unsigned",
                                      problem: error.description))
             }
         }
@@ -79,8 +83,12 @@ struct ManifestListCommand: ParsableCommand {
             for entry in entries {
                 out += TerminalText.safe("\(entry.id ?? "(invalid)")  \(entry.path)  [\(entry.origin)]") + "\n"
                 out += "  sha256 \(entry.sha256 ?? "-")\n"
-                let signature = entry.signature == "verified" ? "verified, signed by \(entry.signer)"
-                    : entry.signature == "not-verified" ? "has a signature, not verified (give --trusted-key)" : entry.signature
+                let signature = switch entry.signature {
+                case "verified": "verified, signed by \(entry.signer)"
+                case "not-verified": "has a signature, not verified (give --trusted-key)"
+                case "refused": "present, and it fails (see below)"
+                default: entry.signature
+                }
                 out += "  signature: \(signature)\n"
                 if let builds = entry.recordedBuilds { out += "  builds with digests: \(builds)\n" }
                 if let problem = entry.problem { out += TerminalText.safe("  refused: \(problem)") + "\n" }

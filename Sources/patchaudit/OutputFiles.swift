@@ -5,36 +5,69 @@ import PatchAuditKit
 /// Where commands write: results, manifests, signatures and keys. Evidence is never written:
 /// an output that is, or lies inside, a scanned target is refused, whichever links lead there.
 enum OutputFiles {
-    /// Whether writing `output` would touch `target` (a folder, or an archive file): the output's
-    /// real path (links followed) is the target or lies inside it, or it is the same file by
-    /// device and inode (a hard link to an archive).
-    static func output(_ output: String, touches target: String) -> Bool {
-        guard target != "-", let targetPath = realPath(target) else { return false }
-        var targetStatus = stat(), outputStatus = stat()
-        if stat(output, &outputStatus) == 0, stat(target, &targetStatus) == 0,
-           outputStatus.st_dev == targetStatus.st_dev, outputStatus.st_ino == targetStatus.st_ino {
-            return true
+    /// Why `output` must not be written, or nil when it may be.
+    ///
+    /// Refused: an output that is a scanned target, lies inside a folder target, or is the
+    /// standard input being scanned (`-`), whichever links lead there; one that is an input of
+    /// the command (a manifest, a key, a hash list); a link to nothing. The path is resolved as
+    /// the kernel will resolve it: the file's real path when it exists, else its folder's real
+    /// path (split at the last `/`, so `link/../x` follows the link first) and its name.
+    static func refusal(for output: String, targets: [String], inputs: [String] = []) -> String? {
+        var outputStatus = stat()
+        let exists = stat(output, &outputStatus) == 0
+        var linkStatus = stat()
+        if !exists && lstat(output, &linkStatus) == 0 && (linkStatus.st_mode & S_IFMT) == S_IFLNK {
+            return "\(output) is a symbolic link to nothing; name the file itself"
         }
-        guard let resolved = resolvedOutput(output) else { return true }
-        return resolved == targetPath || resolved.hasPrefix(targetPath == "/" ? "/" : targetPath + "/")
-    }
-
-    /// The path a write to `output` reaches: its real path when it exists, else its folder's
-    /// real path and its name. Nil for a link whose target does not exist (it could lead anywhere
-    /// once created): such an output is refused.
-    static func resolvedOutput(_ output: String) -> String? {
-        if let real = realPath(output) { return real }
-        var status = stat()
-        if lstat(output, &status) == 0 && (status.st_mode & S_IFMT) == S_IFLNK { return nil }
-        let url = URL(fileURLWithPath: output)
-        guard let folder = realPath(url.deletingLastPathComponent().path) else { return url.standardizedFileURL.path }
-        return (folder == "/" ? "" : folder) + "/" + url.lastPathComponent
+        let resolved: String
+        if let real = realPath(output) {
+            resolved = real
+        } else {
+            let slash = output.lastIndex(of: "/")
+            let folder = slash.map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
+            let name = slash.map { String(output[output.index(after: $0)...]) } ?? output
+            guard let realFolder = realPath(folder) else { return "the folder \(folder) of \(output) does not exist; create it first" }
+            resolved = (realFolder == "/" ? "" : realFolder) + "/" + name
+        }
+        for target in targets {
+            if target == "-" {
+                var input = stat()
+                if exists, fstat(STDIN_FILENO, &input) == 0, input.st_dev == outputStatus.st_dev, input.st_ino == outputStatus.st_ino {
+                    return "\(output) is the standard input being scanned; write the results outside the evidence"
+                }
+                continue
+            }
+            var trimmed = target
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+            var targetStatus = stat()
+            let sameFile = exists && stat(trimmed, &targetStatus) == 0
+                && targetStatus.st_dev == outputStatus.st_dev && targetStatus.st_ino == outputStatus.st_ino
+            let inside = realPath(trimmed).map { resolved == $0 || resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") } ?? false
+            if sameFile || inside {
+                return "\(output) is, or lies inside, the scanned target \(target); write the results outside the evidence"
+            }
+        }
+        for input in inputs {
+            var inputStatus = stat()
+            if (exists && stat(input, &inputStatus) == 0 && inputStatus.st_dev == outputStatus.st_dev && inputStatus.st_ino == outputStatus.st_ino)
+                || realPath(input) == resolved {
+                return "\(output) is \(input), an input of this command; write to another file"
+            }
+        }
+        return nil
     }
 
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+
+    /// The current umask, for the mode of new files.
+    static var umaskValue: mode_t {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
     }
 
     /// Writes `data` to `path` through a temporary file in the same folder and a rename, so a
@@ -48,7 +81,8 @@ enum OutputFiles {
         if lstat(path, &status) == 0 {
             let kind = status.st_mode & S_IFMT
             if regularOnly && kind != S_IFREG {
-                throw failure("\(path) exists and is not a regular file (\(kind == S_IFLNK ? "a symbolic link" : "a special file")); remove it and try again", status: ExitStatus.cannotWrite)
+                let what = kind == S_IFLNK ? "a symbolic link" : kind == S_IFDIR ? "a directory" : "a special file"
+                throw failure("\(path) exists and is not a regular file (\(what)); remove it and try again", status: ExitStatus.cannotWrite)
             }
             if kind == S_IFLNK {
                 guard let real = realPath(path) else {
@@ -58,7 +92,7 @@ enum OutputFiles {
             }
             if kind != S_IFREG { return try writeThrough(data, to: path) }
         }
-        let existingMode = lstat(path, &status) == 0 ? status.st_mode & 0o7777 : mode
+        let existingMode = lstat(path, &status) == 0 ? status.st_mode & 0o7777 : mode & ~umaskValue
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -112,7 +146,7 @@ enum OutputFiles {
         }
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
-            _ = fchmod(fd, mode)
+            _ = fchmod(fd, mode & ~umaskValue)
             try handle.write(contentsOf: data)
             try handle.close()
         } catch {

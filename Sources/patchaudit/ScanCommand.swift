@@ -95,8 +95,8 @@ struct ScanCommand: AsyncParsableCommand {
         if targets.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input (-) can be named only once")
         }
-        if let output, let inside = targets.first(where: { OutputFiles.output(output, touches: $0) }) {
-            throw ValidationError("--output \(output) is, or lies inside, the scanned target \(inside); write the results outside the evidence")
+        if let output, let refusal = OutputFiles.refusal(for: output, targets: targets, inputs: manifests + trust.trustedKeyPaths) {
+            throw ValidationError("--output: \(refusal)")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
@@ -149,6 +149,8 @@ struct ScanCommand: AsyncParsableCommand {
         let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
         let format = self.format
         let progress = Progress(total: targets.count, enabled: isatty(STDERR_FILENO) == 1 && !(format == .table && sink.isTerminal))
+        let uses = loaded.map(ManifestUse.init)
+        if format == .table { try sink.write(Data(table.renderManifests(uses).utf8)) }
         if format == .hashdeep {
             let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             try sink.write(Data(HashdeepReport.header(invokedFrom: FileManager.default.currentDirectoryPath, command: command).utf8))
@@ -156,13 +158,13 @@ struct ScanCommand: AsyncParsableCommand {
         let reports = try await scanner.scan(targets: targets) { report in
             progress.finished(report)
             switch format {
-            case .ndjson: try sink.write(JSONReport.line(report))
+            case .ndjson: try sink.write(JSONReport.line(report, manifests: uses))
             case .table: try sink.write(Data(table.render(report).utf8))
             case .hashdeep: try sink.write(Data(HashdeepReport.rows(report).utf8))
             case .json: break
             }
         }
-        let report = ScanReport(manifests: loaded.map(ManifestUse.init), targets: reports)
+        let report = ScanReport(manifests: uses, targets: reports)
         if format == .json { try sink.write(JSONReport.document(report)) }
         if format == .table && reports.count > 1 {
             try sink.write(Data(summaryLine(reports).utf8))
@@ -196,10 +198,20 @@ final class OutputSink: @unchecked Sendable {
             // open(2), not FileManager.createFile: that one writes a new file and renames it over
             // the path, which would replace a device such as /dev/stdout or a named pipe.
             // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang; cleared after.
-            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC, 0o644)
+            // No O_TRUNC: the file is checked first, then emptied.
+            let fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 let reason = errno == ENXIO ? "it is a FIFO with no reader" : String(cString: strerror(errno))
-                throw ValidationError("cannot write --output \(path): \(reason); check the folder exists and is writable")
+                throw failure("cannot write --output \(path): \(reason)", status: ExitStatus.cannotWrite, then: "Nothing was scanned.")
+            }
+            var status = stat()
+            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG {
+                // Results are written in place: a file with other names could be a file of the evidence.
+                guard status.st_nlink <= 1 else {
+                    Glibc.close(fd)
+                    throw failure("--output \(path) has \(status.st_nlink) hard links, and one of them could be a file of the evidence; write the results to a new file", status: ExitStatus.usage, then: "Nothing was scanned.")
+                }
+                _ = ftruncate(fd, 0)
             }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)

@@ -24,10 +24,12 @@ import Testing
         return folder.appendingPathComponent("patchaudit")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil,
+                    stdin: String? = nil) throws -> Run {
         let process = Process()
         process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PATCHAUDIT_MANIFEST_DIR")
         for (key, value) in environment { env[key] = value }
@@ -77,12 +79,19 @@ import Testing
         #expect(lines.count == 1)
         let line = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
         #expect(line["verdict"] as? String == tree.verdict)
-        // The ndjson line is the same target object as in the json document.
-        #expect(NSDictionary(dictionary: line).isEqual(to: targets[0]))
+        // The ndjson line is the same target object as in the json document, plus the
+        // document's manifests (so each line says what it was judged against).
+        var target = line
+        let manifests = target.removeValue(forKey: "manifests") as? [[String: Any]]
+        #expect(NSDictionary(dictionary: target).isEqual(to: targets[0]))
+        let documentManifests = try #require(try json.json()["manifests"] as? [[String: Any]])
+        #expect(manifests.map { NSArray(array: $0).isEqual(to: documentManifests) } == true)
 
         let table = try Self.run(["scan", path], environment: ["NO_COLOR": "1"])
         #expect(table.status == tree.exitStatus)
-        #expect(table.text.hasPrefix("\(path)  \(tree.verdict.uppercased())"))
+        let body = table.text.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("manifest ") || $0.isEmpty }
+        #expect(table.text.hasPrefix("manifest outlook97-archive-patch: unsigned, sha256 "))
+        #expect(body.joined(separator: "\n").hasPrefix("\(path)  \(tree.verdict.uppercased())"))
         #expect(!table.text.contains("\u{1b}["), "no colour when not on a terminal")
         for line in table.text.split(separator: "\n") where !line.contains("/") {
             #expect(line.count <= 80, "line wider than 80 columns: \(line)")

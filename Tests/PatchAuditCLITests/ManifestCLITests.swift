@@ -109,6 +109,28 @@ import Testing
         #expect(notAKey.status == 64 && notAKey.stderr.contains("PUBLIC KEY") && notAKey.stdout.isEmpty)
     }
 
+    @Test func signGoesOnPastAManifestItCannotSign() throws {
+        let work = try Workspace(sign: false)
+        defer { work.remove() }
+        let bad = work.folder.appendingPathComponent("bad.json").path
+        try Data(#"{"formatVersion": 1, "id": "x", "id": "y"}"#.utf8).write(to: URL(fileURLWithPath: bad))
+        let run = try CLITests.run(["manifest", "sign", "--key", work.key, bad, work.manifest])
+        #expect(run.status == 78 && run.stderr.contains("1 of 2 manifest(s) not signed") && run.stderr.contains("given twice"))
+        #expect(!FileManager.default.fileExists(atPath: bad + ".sig"))
+        #expect(try CLITests.run(["manifest", "verify", "--trusted-key", work.pub, work.manifest]).status == 0)
+    }
+
+    @Test func keygenLeavesNoHalfPair() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let name = folder.appendingPathComponent("k").path
+        try FileManager.default.createSymbolicLink(atPath: name + ".pub", withDestinationPath: folder.appendingPathComponent("nowhere").path)
+        let run = try CLITests.run(["manifest", "keygen", name])
+        #expect(run.status == 64 && run.stderr.contains("k.pub already exists"))
+        #expect(!FileManager.default.fileExists(atPath: name + ".key"))
+    }
+
     @Test func keysAreNeverOverwrittenAndMustBePrivate() throws {
         let work = try Workspace(sign: false)
         defer { work.remove() }
@@ -145,6 +167,8 @@ import Testing
         #expect(stat(work.manifest, &status) == 0 && status.st_mode & 0o777 == 0o600, "a rewrite keeps the file's mode")
         let renamed = try CLITests.run(["manifest", "build", "--from", Self.tree("patch-needed-sr1"), "--into", work.manifest, "--id", "other"])
         #expect(renamed.status == 64 && renamed.stderr.contains("keeps its id and title"))
+        let retitled = try CLITests.run(["manifest", "build", "--from", Self.tree("patch-needed-sr1"), "--into", work.manifest, "--title", "x"])
+        #expect(retitled.status == 64)
         let verify = try CLITests.run(["manifest", "verify", "--trusted-key", work.pub, work.manifest])
         #expect(verify.status == 78)
     }
@@ -171,30 +195,68 @@ import Testing
     }
 
     /// A FIFO named as the output is written through, never replaced by a file; without a
-    /// reader it is an error, not a hang.
+    /// reader it is an error (74), not a hang, for `scan` and `manifest build` alike.
     @Test func aFIFOIsWrittenThroughNotReplaced() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let fifo = folder.appendingPathComponent("out.fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
-        let noReader = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", fifo])
-        #expect(noReader.status == 74 && noReader.stderr.contains("FIFO with no reader"))
-        let reader = Process()
-        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
-        reader.arguments = [fifo]
-        let pipe = Pipe()
-        reader.standardOutput = pipe
-        try reader.run()
-        // Give cat time to open its end before the writer looks for a reader.
-        var status = stat()
-        for _ in 0..<50 where reader.isRunning { usleep(20_000) }
+        for arguments in [["manifest", "build", "--from", Self.tree("up-to-date-sr1")], ["scan", Self.tree("up-to-date-sr1")]] {
+            let noReader = try CLITests.run(arguments + ["--output", fifo])
+            #expect(noReader.status == 74 && noReader.stderr.contains("FIFO with no reader"), "\(arguments): \(noReader.stderr)")
+        }
+        // The test is the reader: its end is open before the writer starts (the output fits the pipe buffer).
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
         let run = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", fifo])
-        let received = pipe.fileHandleForReading.readDataToEndOfFile()
-        reader.waitUntilExit()
         #expect(run.status == 0, "\(run.stderr)")
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let got = read(reader, &buffer, buffer.count)
+            if got <= 0 { break }
+            received += buffer[0..<got]
+        }
         #expect(String(decoding: received, as: UTF8.self).contains("\"label\": \"known-good\""))
+        var status = stat()
         #expect(lstat(fifo, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO, "still a FIFO")
+    }
+
+    /// A character device named as the output is written through, never replaced: a pseudo
+    /// terminal of the test's own, so a regression could not harm a shared device.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/ptmx"), "needs pseudo terminals (/dev/ptmx)"))
+    func aDeviceIsWrittenThroughNotReplaced() throws {
+        // /dev/ptmx with the two ioctls behind unlockpt(3) and ptsname(3) (Glibc does not export them to Swift).
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        #expect(master >= 0)
+        guard master >= 0 else { return }
+        defer { close(master) }
+        var unlock: Int32 = 0, number: UInt32 = 0
+        #expect(ioctl(master, 0x4004_5431 /* TIOCSPTLCK */, &unlock) == 0)
+        #expect(ioctl(master, 0x8004_5430 /* TIOCGPTN */, &number) == 0)
+        let device = "/dev/pts/\(number)"
+        // The terminal must not translate or echo: raw mode on the device's side.
+        let slave = open(device, O_RDWR | O_NOCTTY)
+        var settings = termios()
+        tcgetattr(slave, &settings)
+        cfmakeraw(&settings)
+        tcsetattr(slave, TCSANOW, &settings)
+        let run = try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--output", device])
+        close(slave)
+        #expect(run.status == 0, "\(run.stderr)")
+        var status = stat()
+        #expect(lstat(device, &status) == 0 && (status.st_mode & S_IFMT) == S_IFCHR, "\(device) is still a character device")
+        _ = fcntl(master, F_SETFL, O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var received: [UInt8] = []
+        while true {
+            let got = read(master, &buffer, buffer.count)
+            if got <= 0 { break }
+            received += buffer[0..<got]
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains("\"formatVersion\": 1"))
     }
 
     /// Neither results nor manifests are ever written into the evidence, whatever path leads there.
@@ -211,17 +273,33 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: tree + "/WINDOWS/SYSTEM/EMSMDB32.DLL")
         let hardLink = folder.appendingPathComponent("hard.json").path
         #expect(Foundation.link(archive, hardLink) == 0)
-        let cases: [[String]] = [
-            ["manifest", "build", "--from", archive, "--output", archive],
-            ["manifest", "build", "--from", archive, "--output", hardLink],
-            ["manifest", "build", "--from", tree, "--output", link],
-            ["scan", archive, "--output", archive],
-            ["scan", tree, "--output", link],
+        // A hard link to a file inside the tree, a link followed by "..", a manifest as output.
+        let innerLink = folder.appendingPathComponent("inner.out").path
+        #expect(Foundation.link(tree + "/WINDOWS/SYSTEM/EMSMDB32.DLL", innerLink) == 0)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("sysl").path, withDestinationPath: tree + "/WINDOWS/SYSTEM")
+        let manifest = folder.appendingPathComponent("m.json").path
+        #expect(try CLITests.run(["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--id", "m", "--output", manifest]).status == 0)
+        let manifestBefore = try Data(contentsOf: URL(fileURLWithPath: manifest))
+        let cases: [([String], String?, String)] = [
+            (["manifest", "build", "--from", archive, "--output", archive], nil, "evidence"),
+            (["manifest", "build", "--from", archive, "--output", hardLink], nil, "evidence"),
+            (["manifest", "build", "--from", tree, "--output", link], nil, "evidence"),
+            (["manifest", "build", "--from", tree, "--output", folder.appendingPathComponent("sysl/../../out.json").path], nil, "evidence"),
+            (["manifest", "build", "--from", "-", "--output", archive], archive, "standard input"),
+            (["scan", archive, "--output", archive], nil, "evidence"),
+            (["scan", archive + "/", "--output", archive], nil, "evidence"),
+            (["scan", tree, "--output", link], nil, "evidence"),
+            (["scan", tree, "--output", folder.appendingPathComponent("sysl/../out.json").path], nil, "evidence"),
+            (["scan", tree, "--output", innerLink], nil, "hard links"),
+            (["scan", "-", "--output", archive], archive, "standard input"),
+            (["scan", tree, "--manifest", manifest, "--output", manifest], nil, "an input of this command"),
         ]
-        for arguments in cases {
-            let run = try CLITests.run(arguments)
-            #expect(run.status == 64 && run.stderr.contains("evidence"), "\(arguments): \(run.status) \(run.stderr)")
+        for (arguments, stdin, message) in cases {
+            let run = try CLITests.run(arguments, stdin: stdin)
+            #expect(run.status == 64 && run.stderr.contains(message), "\(arguments): \(run.status) \(run.stderr)")
         }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: manifest)) == manifestBefore)
+        #expect(!FileManager.default.fileExists(atPath: tree + "/WINDOWS/out.json") && !FileManager.default.fileExists(atPath: tree + "/out.json"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: archive)) == before)
         #expect(try Data(contentsOf: URL(fileURLWithPath: tree + "/WINDOWS/SYSTEM/EMSMDB32.DLL"))
                 == Data(contentsOf: URL(fileURLWithPath: Self.tree("up-to-date-sr1") + "/WINDOWS/SYSTEM/EMSMDB32.DLL")))
@@ -249,11 +327,12 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("esc.json").path
-        try Data(#"{"formatVersion": 1, "\u001b]0;PWNED\u0007\u001b[2J": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
+        try Data(#"{"formatVersion": 1, "\u001b]0;PWNED\u0007\u001b[2J\nrecorded 7 build(s) as known-good": 1}"#.utf8).write(to: URL(fileURLWithPath: path))
         for arguments in [["scan", Self.tree("up-to-date-sr1"), "--manifest", path], ["manifest", "build", "--from", Self.tree("up-to-date-sr1"), "--base", path]] {
             let run = try CLITests.run(arguments)
             #expect(run.status == 78)
             #expect(!run.stderr.contains("\u{1b}") && !run.stderr.contains("\u{07}") && run.stderr.contains("\\u{1b}"), "\(arguments)")
+            #expect(!run.stderr.split(separator: "\n").contains { $0.hasPrefix("recorded") }, "a quoted newline cannot fake a line: \(run.stderr)")
         }
     }
 
@@ -318,5 +397,8 @@ import Testing
         #expect(entry?["recordedBuilds"] as? Int == 7 && entry?["origin"] as? String == "--manifest")
         let notChecked = try CLITests.run(["manifest", "list", "--manifest", work.manifest])
         #expect(notChecked.text.contains("not verified (give --trusted-key)"))
+        // With a trusted key, list refuses what scan would refuse: the unsigned shipped manifests.
+        let shippedWithKey = try CLITests.run(["manifest", "list", "--trusted-key", work.pub])
+        #expect(shippedWithKey.status == 78 && shippedWithKey.text.contains("signature: unsigned") && shippedWithKey.text.contains("refused: "))
     }
 }

@@ -110,6 +110,19 @@ import Testing
         }
     }
 
+    /// A target name is given on the command line and may hold a newline: it must not start a row.
+    @Test func exportEscapesTargetNames() throws {
+        let folder = try FixtureSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("pc\n3584,\(String(repeating: "0", count: 32)),\(String(repeating: "1", count: 64)),/x/EMSMDB32.DLL")
+        try FileManager.default.copyItem(at: FixtureSupport.trees.appendingPathComponent("up-to-date-sr1"), to: target)
+        let report = try FixtureSupport.scanner().scan(target: target.path)
+        let text = HashdeepReport.header(invokedFrom: "/\n", command: "scan \n1,2,3,x") + HashdeepReport.rows(report)
+        let list = try HashdeepList.parse(Array(text.utf8), file: "export")
+        #expect(list.rowCount == 7)
+        #expect(list.rows.allSatisfy { $0.fileName.contains("pc\\x0a3584") && $0.sha256 != String(repeating: "1", count: 64) })
+    }
+
     /// Imported rows become version-less builds: a match vouches for the bytes; a mismatch
     /// cannot be called damaged (no version), and says so.
     @Test func importedBuildsVouchButCannotConvict() throws {

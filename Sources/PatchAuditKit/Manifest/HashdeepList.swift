@@ -51,12 +51,12 @@ public struct HashdeepList: Sendable {
     public static func read(path: String, keep: Set<String>?) throws(HashdeepError) -> HashdeepList {
         let fd = RegularFileReader.openWithoutTouching(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
-            throw HashdeepError(file: path, line: nil, message: "could not be opened: \(errorText(errno)); check the path")
+            throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "could not be opened: \(errorText(errno)); check the path")
         }
         defer { close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw HashdeepError(file: path, line: nil, message: "is not a regular file; give the hashdeep list itself")
+            throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "is not a regular file; give the hashdeep list itself")
         }
         var parser = Parser(file: path, keep: keep)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -64,7 +64,7 @@ public struct HashdeepList: Sendable {
             let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if got < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
-                throw HashdeepError(file: path, line: nil, message: "read failed: \(errorText(errno))")
+                throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "read failed: \(errorText(errno))")
             }
             if got == 0 { break }
             try parser.feed(chunk[0..<got])
@@ -256,6 +256,14 @@ public struct HashdeepList: Sendable {
 
 /// A hashdeep list that cannot be used: which file, which line, what is wrong.
 public struct HashdeepError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// The list could not be opened or read (missing, not a regular file, I/O error).
+        case unreadable
+        /// The list was read and is not a well-formed hashdeep list.
+        case malformed
+    }
+
+    public var kind: Kind = .malformed
     public var file: String
     public var line: Int?
     public var message: String

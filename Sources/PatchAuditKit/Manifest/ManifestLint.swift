@@ -12,12 +12,17 @@
 /// - the same bytes recorded for two different files;
 /// - a `patched` build for a file the patch does not install;
 /// - a build without a version (imported from a hash list): a file that matches none of its
-///   digests cannot be called damaged, only reported.
+///   digests cannot be called damaged, only reported;
+/// - a baseline (a manifest with digests) that records none for a file the patch installs:
+///   copies of that file are judged by version alone.
 public enum ManifestLint {
     public static func problems(in manifest: Manifest, file: String) -> [ManifestProblem] {
         var problems: [ManifestProblem] = []
         func add(_ severity: ManifestProblem.Severity, _ path: String, _ message: String) {
             problems.append(ManifestProblem(severity, file: file, jsonPath: path, message: message))
+        }
+        for index in uncoveredFiles(in: manifest) {
+            add(.warning, "$.files[\(index)]", "records digests for other files but none for \(manifest.files[index].name), which the patch installs: an altered copy of it would be judged by its version alone; record it from a known-good copy (patchaudit manifest build --into)")
         }
         var byRule: [DigestIndex] = []
         for (ruleIndex, rule) in manifest.files.enumerated() {
@@ -76,6 +81,15 @@ public enum ManifestLint {
             byRule.append(seen)
         }
         return problems
+    }
+}
+
+extension ManifestLint {
+    /// In a baseline (a manifest recording digests), the indices of the file rules the patch
+    /// installs that have no digests: copies of those are judged by version alone.
+    public static func uncoveredFiles(in manifest: Manifest) -> [Int] {
+        guard manifest.files.contains(where: { $0.builds.contains(where: \.hasDigests) }) else { return [] }
+        return manifest.files.indices.filter { manifest.files[$0].installedByPatch && !manifest.files[$0].optional && !manifest.files[$0].builds.contains(where: \.hasDigests) }
     }
 }
 

@@ -12,8 +12,8 @@ public enum HashdeepReport {
         """
         \(HashdeepList.header)
         %%%% size,md5,sha256,filename
-        ## Invoked from: \(directory)
-        ## $ \(command)
+        ## Invoked from: \(escaped(directory))
+        ## $ \(escaped(command))
         ##
 
         """
@@ -29,19 +29,26 @@ public enum HashdeepReport {
             findings.append(finding)
         }
         findings.sort { ($0.path ?? "").utf8.lexicographicallyPrecedes(($1.path ?? "").utf8) }
-        let prefix = report.target.hasSuffix("/") ? report.target : report.target + "/"
+        // A target is named on the command line and may hold any byte: a newline must not start a row.
+        let target = escaped(report.target)
+        let prefix = target.hasSuffix("/") ? target : target + "/"
         var out = ""
         for finding in findings {
             let name = prefix + (finding.path ?? finding.name)
             if let size = finding.size, let md5 = finding.md5, let sha256 = finding.sha256 {
                 out += "\(size),\(md5),\(sha256),\(name)\n"
             } else {
-                out += "## not read: \(name): \(finding.reason ?? finding.status.rawValue)\n"
+                out += "## not read: \(name): \(escaped(finding.reason ?? finding.status.rawValue))\n"
             }
         }
         if report.verdict == .error {
-            out += "## \(report.target): \(report.reasons.first?.message ?? "could not be read")\n"
+            out += "## \(target): \(escaped(report.reasons.first?.message ?? "could not be read"))\n"
         }
         return out
+    }
+
+    /// Text with control characters escaped the way paths are (`\x0a`), so it stays on its line.
+    static func escaped(_ text: String) -> String {
+        ScanPath.display(Array(text.utf8)[...])
     }
 }

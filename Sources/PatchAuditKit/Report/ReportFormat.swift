@@ -28,11 +28,29 @@ public enum JSONReport {
         return data
     }
 
-    /// One target as a single line (`--format ndjson`), with its newline.
-    public static func line(_ target: TargetReport) throws -> Data {
-        var data = try encoder(pretty: false).encode(target)
+    /// One target as a single line (`--format ndjson`), with its newline. With `manifests`,
+    /// the line also names the manifests it was judged against (id, SHA-256, signer), so each
+    /// line stands on its own as evidence.
+    public static func line(_ target: TargetReport, manifests: [ManifestUse]? = nil) throws -> Data {
+        var data = try encoder(pretty: false).encode(TargetLine(target: target, manifests: manifests))
         data.append(0x0a)
         return data
+    }
+
+    /// A target object with a `manifests` key added.
+    struct TargetLine: Encodable {
+        var target: TargetReport
+        var manifests: [ManifestUse]?
+
+        enum Keys: String, CodingKey { case manifests }
+
+        func encode(to encoder: any Encoder) throws {
+            try target.encode(to: encoder)
+            if let manifests {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(manifests, forKey: .manifests)
+            }
+        }
     }
 
     /// Any encodable value, pretty, sorted (used by `inspect --format json`).

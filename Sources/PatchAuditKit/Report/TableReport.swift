@@ -57,6 +57,17 @@ public struct TableReport: Sendable {
         return out + "\n"
     }
 
+    /// The manifests a scan judges against, one line each, before the first target (the JSON
+    /// formats carry the full path and SHA-256).
+    public func renderManifests(_ manifests: [ManifestUse]) -> String {
+        var out = ""
+        for manifest in manifests {
+            let signature = manifest.signature == "verified" ? "signed by \(manifest.signer)" : manifest.signature
+            out += wrap(dim(safe("manifest \(manifest.id): \(signature), sha256 \(manifest.sha256.prefix(16))")), indent: 0)
+        }
+        return out.isEmpty ? "" : out + "\n"
+    }
+
     /// Name, status, version, expected version on one line; the path on the next.
     func fileTable(_ files: [FileFinding], indent: Int) -> String {
         let pad = String(repeating: " ", count: indent)
