@@ -50,9 +50,9 @@ hyperfine --runs "$runs" --warmup 1 --style basic \
     -n "patchaudit manifest import-hashdeep" "rm -f $bench_dir/out.json; $pa manifest import-hashdeep $list --id fleet --output $bench_dir/out.json 2>/dev/null" \
     -n "awk name filter" "awk -F, 'tolower(\$NF) ~ /$names/' $list > /dev/null" \
     -n "patchaudit manifest lint (7,000 builds)" "$pa manifest lint $manifest > /dev/null" \
-    -n "scan with the 7,000-build manifest" "$pa scan $repo/Fixtures/trees/up-to-date-sr1 --manifest $manifest > /dev/null" \
+    -n "scan with the 7,000-build manifest" "$pa scan $repo/Fixtures/trees/up-to-date-sr1 --manifest $manifest --fail-on none > /dev/null" \
     -n "scan with the shipped manifests" "$pa scan $repo/Fixtures/trees/up-to-date-sr1 > /dev/null"
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 echo "peak RSS import-hashdeep: $(( $(rm -f "$bench_dir/out.json"; rss "$pa" manifest import-hashdeep "$list" --id fleet --output "$bench_dir/out.json") / 1024 )) MiB"
 echo "peak RSS lint: $(( $(rss "$pa" manifest lint "$manifest") / 1024 )) MiB"
-echo "peak RSS scan with the 7,000-build manifest: $(( $(rss "$pa" scan "$repo/Fixtures/trees/up-to-date-sr1" --manifest "$manifest") / 1024 )) MiB"
+echo "peak RSS scan with the 7,000-build manifest: $(( $(rss "$pa" scan "$repo/Fixtures/trees/up-to-date-sr1" --manifest "$manifest" --fail-on none) / 1024 )) MiB"
