@@ -34,10 +34,10 @@ struct ManifestBuildCommand: ParsableCommand {
     }
 
     func run() throws {
-        DirectoryWalker.raiseDescriptorLimit()
-        if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
-        let (manifest, file) = try destination.startingManifest(source: from)
-        let loaded = LoadedManifest(manifest: manifest, path: file, sha256: "")
+        prepareForScanning()
+        let start = try destination.startingManifest(source: from)
+        let manifest = start.manifest
+        let loaded = LoadedManifest(manifest: manifest, path: start.file, sha256: "")
         let scanned = TargetScanner(configuration: ScanConfiguration(manifests: [loaded], jobs: 1)).inventory(target: from)
         let report = scanned.report
         if report.verdict == .error {
@@ -51,16 +51,8 @@ struct ManifestBuildCommand: ParsableCommand {
             for entry in skipped { note("not recorded: \(entry)") }
             throw failure("\(from): no file could be recorded (\(report.stats.matchedFiles) matched of \(report.stats.entries) entries; the manifest watches \(manifest.fileNames.joined(separator: ", "))).", status: ExitStatus.someNotRecorded, then: "Nothing was written.")
         }
-        let outcome: ManifestBaseline.Outcome
-        do {
-            outcome = try ManifestBaseline.record(candidates, into: manifest, file: file)
-        } catch {
-            throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
-        }
-        try destination.write(outcome, file: file)
-        note("recorded \(outcome.added.count) build(s) as \(destination.label.rawValue) from \(from)\(outcome.alreadyRecorded.isEmpty ? "" : " (\(outcome.alreadyRecorded.count) already recorded)") into \(destination.into ?? destination.output ?? "standard output")")
-        for index in ManifestLint.uncoveredFiles(in: outcome.manifest) {
-            note("warning: no build of \(outcome.manifest.files[index].name) is recorded; an altered copy of it would be judged by its version alone: record it from a known-good copy (--into)")
+        try destination.record(candidates, into: start) { outcome, destination in
+            "recorded \(outcome.added.count) build(s) as \(self.destination.label.rawValue) from \(from)\(outcome.alreadyRecorded.isEmpty ? "" : " (\(outcome.alreadyRecorded.count) already recorded)") into \(destination)"
         }
         for entry in skipped { note("not recorded: \(entry)") }
         for hit in report.limitsHit { note("limit hit: \(hit.detail); the copy may hold more files than were recorded") }

@@ -80,7 +80,7 @@ enum KeyFiles {
     static func read(_ path: String, what: String, status: Int32) throws -> String {
         switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path, maxSize: 16_384, followLinks: true) {
         case .failure(let problem):
-            throw failure("\(what) \(path) could not be read: \(problem.detail)", status: status)
+            throw failure("\(what) \(path) could not be read: \(problem.detail(forFileOfAtMost: 16_384, kind: "key file"))", status: status)
         case .success(let file):
             return String(decoding: file.bytes, as: UTF8.self)
         }

@@ -34,11 +34,20 @@ struct ManifestDestination: ParsableArguments {
         }
     }
 
-    /// The manifest the builds are added to, and the name used in messages.
-    func startingManifest(source: String) throws -> (manifest: Manifest, file: String) {
+    /// The manifest the builds are added to, the name used in messages and, for `--into`, the
+    /// SHA-256 of the bytes read (so a change that adds nothing leaves the file alone).
+    struct Start {
+        var manifest: Manifest
+        var file: String
+        var intoSHA256: String?
+    }
+
+    /// Loads the `--into` manifest, or makes a new one from the base.
+    func startingManifest(source: String) throws -> Start {
         if let into {
             do {
-                return (try ManifestLoader.load(path: into).manifest, into)
+                let loaded = try ManifestLoader.load(path: into)
+                return Start(manifest: loaded.manifest, file: into, intoSHA256: loaded.sha256)
             } catch {
                 throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
             }
@@ -63,26 +72,40 @@ struct ManifestDestination: ParsableArguments {
         manifest.title = title ?? "\(baseTitle), with builds recorded from \(source)"
         // The shipped manifests point at the schema beside them; a new file elsewhere would not find it.
         manifest.schema = nil
-        return (manifest, output ?? "(new manifest)")
+        return Start(manifest: manifest, file: output ?? "(new manifest)", intoSHA256: nil)
     }
 
-    /// Validates the new id, writes the manifest where it belongs and says what happened.
-    func write(_ outcome: ManifestBaseline.Outcome, file: String) throws {
+    /// Records the candidates, writes the manifest where it belongs and says what happened:
+    /// the part `manifest build` and `manifest import-hashdeep` share.
+    /// - Parameter summary: the line for stderr, given the outcome and where it went.
+    func record(_ candidates: [ManifestBaseline.Candidate], into start: Start,
+                summary: (ManifestBaseline.Outcome, String) -> String) throws {
+        let outcome: ManifestBaseline.Outcome
+        do {
+            outcome = try ManifestBaseline.record(candidates, into: start.manifest, file: start.file)
+        } catch {
+            throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
+        }
+        try write(outcome, start: start)
+        note(summary(outcome, into ?? output ?? "standard output"))
+        for index in ManifestLint.uncoveredFiles(in: outcome.manifest) {
+            note("warning: no build of \(outcome.manifest.files[index].name) is recorded; an altered copy of it would be judged by its version alone: record it from a known-good copy (--into)")
+        }
+    }
+
+    /// Validates the new manifest and writes it to `--into`, `--output` or standard output.
+    func write(_ outcome: ManifestBaseline.Outcome, start: Start) throws {
         // What is written must load again: a bad --id, too many builds or bytes refuse it here.
         let text: String
         do {
-            text = try ManifestWriter.loadableJSON(outcome.manifest, file: file)
+            text = try ManifestWriter.loadableJSON(outcome.manifest, file: start.file)
         } catch {
             throw failure("\(error)", status: id != nil && error.jsonPath == "$.id" ? ExitStatus.usage : ExitStatus.manifestRefused, then: "Nothing was written.")
         }
         let data = Data(text.utf8)
         if let into {
             // Nothing new: leave the file (and its signature) as they are.
-            if case .success(let existing) = RegularFileReader.read(directory: AT_FDCWD, name: into, displayPath: into,
-                                                                     maxSize: Int64(ManifestLoader.maxManifestSize), followLinks: true),
-               existing.bytes.elementsEqual(data) {
-                return
-            }
+            if FileDigests(of: Array(data)).sha256 == start.intoSHA256 { return }
             try OutputFiles.write(data, to: into)
             if FileManager.default.fileExists(atPath: ManifestSignature.path(for: into)) {
                 note("warning: \(ManifestSignature.path(for: into)) no longer matches \(into); sign it again: patchaudit manifest sign --key KEY \(into)")

@@ -34,7 +34,8 @@ struct ManifestImportHashdeepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (manifest, file) = try destination.startingManifest(source: list)
+        let start = try destination.startingManifest(source: list)
+        let manifest = start.manifest
         let parsed: HashdeepList
         do {
             parsed = try HashdeepList.read(path: list, keep: Set(manifest.fileNames))
@@ -45,16 +46,8 @@ struct ManifestImportHashdeepCommand: ParsableCommand {
         guard !candidates.isEmpty else {
             throw failure("\(list): none of its \(parsed.rowCount) rows names a file the manifest watches (\(manifest.fileNames.joined(separator: ", "))).", status: ExitStatus.someNotRecorded, then: "Nothing was written.")
         }
-        let outcome: ManifestBaseline.Outcome
-        do {
-            outcome = try ManifestBaseline.record(candidates, into: manifest, file: file)
-        } catch {
-            throw failure("\(error)", status: ExitStatus.manifestRefused, then: "Nothing was written.")
-        }
-        try destination.write(outcome, file: file)
-        note("imported \(outcome.added.count) build(s) as \(destination.label.rawValue) from \(list) (\(parsed.rowCount) rows, \(candidates.count) for watched files\(outcome.alreadyRecorded.isEmpty ? "" : ", \(outcome.alreadyRecorded.count) already recorded")) into \(destination.into ?? destination.output ?? "standard output")")
-        for index in ManifestLint.uncoveredFiles(in: outcome.manifest) {
-            note("warning: no build of \(outcome.manifest.files[index].name) is recorded; an altered copy of it would be judged by its version alone: record it from a known-good copy (--into)")
+        try destination.record(candidates, into: start) { outcome, destination in
+            "imported \(outcome.added.count) build(s) as \(self.destination.label.rawValue) from \(list) (\(parsed.rowCount) rows, \(candidates.count) for watched files\(outcome.alreadyRecorded.isEmpty ? "" : ", \(outcome.alreadyRecorded.count) already recorded")) into \(destination)"
         }
     }
 }

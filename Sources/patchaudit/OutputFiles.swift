@@ -99,15 +99,11 @@ enum OutputFiles {
         guard fd >= 0 else {
             throw failure("cannot write \(path): \(String(cString: strerror(errno))); check the folder exists and is writable", status: ExitStatus.cannotWrite)
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
-            guard fchmod(fd, existingMode) == 0 else { throw POSIXError(.EPERM) }
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
+            try writeAll(data, to: fd, path: path, mode: existingMode, synchronize: true)
         } catch {
             unlink(temporary)
-            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+            throw error
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -124,10 +120,25 @@ enum OutputFiles {
             throw failure("cannot write \(path): \(reason)", status: ExitStatus.cannotWrite)
         }
         // Blocking writes from here: a reader is there.
+        clearNonBlocking(fd)
+        try writeAll(data, to: fd, path: path)
+    }
+
+    /// Blocking writes on a descriptor opened with O_NONBLOCK (so a FIFO without a reader failed).
+    static func clearNonBlocking(_ fd: Int32) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+    }
+
+    /// Writes all of `data` to the open `fd` and closes it; a failure names `path`.
+    /// - Parameters:
+    ///   - mode: set with fchmod first, when given;
+    ///   - synchronize: fsync before closing (before a rename makes the file visible).
+    static func writeAll(_ data: Data, to fd: Int32, path: String, mode: mode_t? = nil, synchronize: Bool = false) throws {
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         do {
+            if let mode, fchmod(fd, mode) != 0 { throw POSIXError(.EPERM) }
             try handle.write(contentsOf: data)
+            if synchronize { try handle.synchronize() }
             try handle.close()
         } catch {
             throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
@@ -144,13 +155,6 @@ enum OutputFiles {
             }
             throw failure("cannot write \(path): \(String(cString: strerror(code)))", status: ExitStatus.cannotWrite)
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        do {
-            _ = fchmod(fd, mode & ~umaskValue)
-            try handle.write(contentsOf: data)
-            try handle.close()
-        } catch {
-            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
-        }
+        try writeAll(data, to: fd, path: path, mode: mode & ~umaskValue)
     }
 }

@@ -121,11 +121,7 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func scan() async throws {
-        DirectoryWalker.raiseDescriptorLimit()
-        // libarchive turns every zip entry's DOS time into a time_t with mktime(); with TZ
-        // unset, glibc stats /etc/localtime on each call (two syscalls per entry, about half
-        // the time of a 60,000-entry zip). Reports carry no times, so UTC changes no output.
-        if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
+        prepareForScanning()
         let loaded: [LoadedManifest]
         let keys = try trust.keys()
         do {
@@ -185,6 +181,15 @@ struct ScanCommand: AsyncParsableCommand {
     }
 }
 
+/// What every command that scans sets up first: as many descriptors as the walker may use, and
+/// TZ. libarchive turns every zip entry's DOS time into a time_t with mktime(); with TZ unset,
+/// glibc stats /etc/localtime on each call (two syscalls per entry, about half the time of a
+/// 60,000-entry zip). Reports carry no times, so UTC changes no output.
+func prepareForScanning() {
+    DirectoryWalker.raiseDescriptorLimit()
+    if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
+}
+
 /// Where results go: standard output or the `--output` file.
 final class OutputSink: @unchecked Sendable {
     // @unchecked Sendable: the handle is written only from the scan's emit callback, which
@@ -213,7 +218,7 @@ final class OutputSink: @unchecked Sendable {
                 }
                 _ = ftruncate(fd, 0)
             }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            OutputFiles.clearNonBlocking(fd)
             self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             ownsHandle = true
             isTerminal = false

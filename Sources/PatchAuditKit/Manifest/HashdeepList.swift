@@ -24,11 +24,9 @@ public struct HashdeepList: Sendable {
         public var fileName: String
         /// 1-based line number in the list.
         public var line: Int
-
-        /// The lower-case name after the last `/` or `\`, the key manifests use.
-        public var baseName: String {
-            String(fileName.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? Substring(fileName)).lowercased()
-        }
+        /// The name after the last `/` or `\`, ASCII letters lowered: the key manifests use,
+        /// the same the parser chose the row by.
+        public var baseName: String
     }
 
     public static let header = "%%%% HASHDEEP-1.0"
@@ -190,10 +188,10 @@ public struct HashdeepList: Sendable {
             rowCount += 1
             let baseStart = nameBytes.lastIndex(where: { $0 == 0x2f || $0 == 0x5c }).map { $0 + 1 } ?? nameBytes.startIndex
             let baseName = nameBytes[baseStart...]
-            if let keep {
-                // Watched names are short: most rows are ruled out by length alone.
-                guard keepLengths.contains(baseName.count), keep.contains(Self.lowercased(baseName)) else { return }
-            }
+            // Watched names are short: most rows are ruled out by length alone.
+            if keep != nil, !keepLengths.contains(baseName.count) { return }
+            let lowerBaseName = Self.lowercased(baseName)
+            if let keep, !keep.contains(lowerBaseName) { return }
             guard rows.count < HashdeepList.maxKeptRows else {
                 throw fail("more than \(HashdeepList.maxKeptRows) rows name files the manifest watches; split the list")
             }
@@ -204,7 +202,7 @@ public struct HashdeepList: Sendable {
             }
             let lower = { (digest: ArraySlice<UInt8>?) in digest.map { String(decoding: $0, as: UTF8.self).lowercased() } }
             rows.append(Row(size: size, md5: lower(md5), sha1: lower(sha1), sha256: lower(sha256),
-                            fileName: String(decoding: nameBytes, as: UTF8.self), line: lineNumber))
+                            fileName: String(decoding: nameBytes, as: UTF8.self), line: lineNumber, baseName: lowerBaseName))
         }
 
         mutating func headerLine(_ bytes: ArraySlice<UInt8>) throws(HashdeepError) {

@@ -66,8 +66,8 @@ public enum ManifestLoader {
         switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path,
                                       maxSize: Int64(maxManifestSize), followLinks: true) {
         case .failure(let problem):
-            let advice = problem.kind == .tooLarge ? "a manifest is at most \(maxManifestSize) bytes" : "check the path of the manifest"
-            throw ManifestError(file: path, jsonPath: nil, message: "could not be read: \(problem.detail); \(advice)")
+            let detail = problem.detail(forFileOfAtMost: maxManifestSize, kind: "manifest")
+            throw ManifestError(file: path, jsonPath: nil, message: "could not be read: \(detail)\(problem.kind == .tooLarge ? "" : "; check the path of the manifest")")
         case .success(let file):
             return file
         }
@@ -81,7 +81,7 @@ public enum ManifestLoader {
         switch RegularFileReader.read(directory: AT_FDCWD, name: signaturePath, displayPath: signaturePath,
                                       maxSize: Int64(ManifestSignature.maxFileSize), followLinks: true) {
         case .failure(let problem):
-            throw ManifestError(file: path, jsonPath: nil, message: "its signature \(signaturePath) could not be read: \(problem.detail)")
+            throw ManifestError(file: path, jsonPath: nil, message: "its signature \(signaturePath) could not be read: \(problem.detail(forFileOfAtMost: ManifestSignature.maxFileSize, kind: "signature file"))")
         case .success(let file):
             return String(decoding: file.bytes, as: UTF8.self)
         }

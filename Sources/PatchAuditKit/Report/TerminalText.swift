@@ -5,14 +5,11 @@
 /// reading the table. Control characters (C0, DEL, C1) become `\u{..}` escapes; everything else
 /// passes unchanged. JSON output needs none of this: the encoder escapes control characters.
 public enum TerminalText {
-    /// - Parameter keepingNewlines: let line feeds through (messages of several lines); every
-    ///   other control character is still escaped.
-    public static func safe(_ text: String, keepingNewlines: Bool = false) -> String {
-        let escaped = { (scalar: Unicode.Scalar) in isControl(scalar) && !(keepingNewlines && scalar == "\n") }
-        guard text.unicodeScalars.contains(where: escaped) else { return text }
+    public static func safe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if escaped(scalar) {
+            if isControl(scalar) {
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 out.unicodeScalars.append(scalar)

@@ -40,4 +40,10 @@ public struct ReadProblem: Error, Sendable, Hashable, Codable, CustomStringConve
     }
 
     public var description: String { detail }
+
+    /// What went wrong for a small file the user named (a manifest, a signature, a key), where
+    /// scan's advice to raise `--max-file-size` does not apply: `limit` names the file's cap.
+    public func detail(forFileOfAtMost limit: Int, kind name: String) -> String {
+        kind == .tooLarge ? "it is larger than a \(name) can be (at most \(limit) bytes); check that this is the right file" : detail
+    }
 }
