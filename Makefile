@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test unit-test pefile-check schema-check interop-check fixtures bench install clean
+.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fixtures bench install clean
 
 all: build
 
@@ -24,11 +24,16 @@ run: build
 	echo "(exit status $$status: 0 up-to-date/not-applicable, 1 patch-needed, 2 blocked/review, 3 error)"; \
 	[ $$status -le 2 ]
 
-# The whole suite: Swift tests (unit, fixture trees, CLI end to end), the cross-check of
-# `inspect` against pefile on wine's DLLs from Debian, and the manifests against their
-# JSON Schema with an independent validator.
-# The interop check: manifest keys and signatures against openssl, hashdeep lists against hashdeep.
-test: unit-test pefile-check schema-check interop-check
+# The whole suite (`check`), run from a copy of the checkout inside a folder only root may
+# enter, with TMPDIR in another one: what `mktemp -d` makes and where CI may clone.
+test: deps
+	bash scripts/test-in-private-copy.sh
+
+# The whole suite, in place: Swift tests (unit, fixture trees, CLI end to end), the
+# cross-check of `inspect` against pefile on wine's DLLs from Debian, the manifests against
+# their JSON Schema with an independent validator, and the interop check (manifest keys and
+# signatures against openssl, hashdeep lists against hashdeep).
+check: unit-test pefile-check schema-check interop-check
 
 unit-test: deps
 	$(SWIFT) build --build-tests

@@ -25,8 +25,9 @@ import Testing
     }
 
     static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil,
-                    stdin: String? = nil) throws -> Run {
+                    stdin: String? = nil, workingDirectory: String? = nil) throws -> Run {
         let process = Process()
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? binary
         process.arguments = arguments
         if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
@@ -223,29 +224,74 @@ import Testing
 
 /// Cases that need the real process: permissions, write failures, the evidence boundary.
 @Suite struct CLIBoundaryTests {
-    @Test func unreadableFileIsUnreadableNotMissing() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-perm-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let tree = directory.appendingPathComponent("tree")
-        try FileManager.default.copyItem(at: CLITests.trees.appendingPathComponent("up-to-date-sr1"), to: tree)
-        let dll = tree.appendingPathComponent("WINDOWS/SYSTEM/EMSMDB32.DLL").path
-        #expect(chmod(dll, 0) == 0)
-        for path in [directory.path, tree.path] { _ = chmod(path, 0o755) }
-        let manifest = CLITests.root.appendingPathComponent("Manifests/outlook97-archive-patch.json").path
-        var arguments = ["scan", tree.path, "--manifest", manifest, "--format", "json"]
-        var binary = CLITests.binary.path
-        // Root reads everything: drop to nobody for this run (setpriv, util-linux).
-        if geteuid() == 0 {
-            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary] + arguments
-            binary = "/usr/bin/setpriv"
+    /// A folder every user can reach (each ancestor searchable by others), for runs as another
+    /// user: the checkout and TMPDIR may lie under 0700 folders (`mktemp -d`), which `nobody`
+    /// cannot enter. nil when no such place exists here.
+    static func placeEveryoneCanReach() -> URL? {
+        let candidates = [FileManager.default.temporaryDirectory.path, "/tmp", "/var/tmp", "/dev/shm"]
+        for candidate in candidates {
+            var path = URL(fileURLWithPath: candidate).resolvingSymlinksInPath()
+            var reachable = true
+            while true {
+                var status = stat()
+                guard stat(path.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_mode & 0o001 != 0 else {
+                    reachable = false
+                    break
+                }
+                if path.path == "/" { break }
+                path.deleteLastPathComponent()
+            }
+            if reachable { return URL(fileURLWithPath: candidate).resolvingSymlinksInPath() }
         }
-        let run = try CLITests.run(arguments, executable: binary)
+        return nil
+    }
+
+    /// Root reads everything, so the run drops to `nobody` (setpriv, util-linux). Everything that
+    /// run needs (the binary, a manifest, the tree) is copied to a place `nobody` can reach first:
+    /// the checkout itself may lie in a folder only root may enter.
+    @Test(.enabled(if: geteuid() != 0 || placeEveryoneCanReach() != nil, "no folder here is reachable by other users"))
+    func unreadableFileIsUnreadableNotMissing() throws {
+        let manager = FileManager.default
+        let base = geteuid() == 0 ? try #require(Self.placeEveryoneCanReach()) : manager.temporaryDirectory
+        let directory = base.appendingPathComponent("patchaudit-perm-\(UUID().uuidString)")
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? manager.removeItem(at: directory) }
+        let tree = directory.appendingPathComponent("tree")
+        try manager.copyItem(at: CLITests.trees.appendingPathComponent("up-to-date-sr1"), to: tree)
+        let dll = tree.appendingPathComponent("WINDOWS/SYSTEM/EMSMDB32.DLL").path
+        // An installed layout: <prefix>/bin/patchaudit finds <prefix>/share/patchaudit/manifests.
+        let binary = directory.appendingPathComponent("bin/patchaudit")
+        let manifests = directory.appendingPathComponent("share/patchaudit/manifests")
+        try manager.createDirectory(at: binary.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try manager.createDirectory(at: manifests, withIntermediateDirectories: true)
+        try manager.copyItem(at: CLITests.binary, to: binary)
+        try manager.copyItem(at: CLITests.root.appendingPathComponent("Manifests/outlook97-archive-patch.json"),
+                             to: manifests.appendingPathComponent("outlook97-archive-patch.json"))
+        let enumerator = manager.enumerator(atPath: directory.path)
+        var everything = [directory.path]
+        while let relative = enumerator?.nextObject() as? String { everything.append(directory.appendingPathComponent(relative).path) }
+        for path in everything {
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }
+            _ = chmod(path, status.st_mode & S_IFMT == S_IFDIR || path == binary.path ? 0o755 : 0o644)
+        }
+        #expect(chmod(dll, 0) == 0)
+        var arguments = ["scan", tree.path, "--format", "json"]
+        var executable = binary.path
+        if geteuid() == 0 {
+            arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments
+            executable = "/usr/bin/setpriv"
+        }
+        // The dropped user's working directory may be unreachable too: run from the copy.
+        let run = try CLITests.run(arguments, executable: executable,
+                                   workingDirectory: directory.path)
         #expect(run.status == 2, "\(run.stderr)")
         let text = run.text
         #expect(text.contains("\"status\" : \"unreadable\""))
         #expect(text.contains("permission denied"))
         #expect(!text.contains("\"status\" : \"missing\""))
+        // The shipped manifest came from the copy, not from the checkout.
+        #expect(text.contains(manifests.path))
     }
 
     @Test func aFailedWriteIsNeverAVerdictStatus() throws {
