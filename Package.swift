@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // The command line: subcommands, --help, shell completions.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // File descriptors and errno: `FileDescriptor` (reads retried on EINTR) and `Errno`
+        // under our one owner type (System/OwnedDescriptor.swift).
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -25,7 +28,11 @@ let package = Package(
         ),
         .target(
             name: "PatchAuditKit",
-            dependencies: ["CLibArchive", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "CLibArchive",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .executableTarget(
             name: "patchaudit",

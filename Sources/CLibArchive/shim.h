@@ -25,6 +25,20 @@ static const unsigned int PA_AE_IFREG = AE_IFREG;
 static const unsigned int PA_AE_IFDIR = AE_IFDIR;
 static const unsigned int PA_AE_IFLNK = AE_IFLNK;
 
+// Filters appended by code (archive_read_append_filter): patchaudit decides the filter chain
+// from the bytes itself instead of letting libarchive bid filter after filter.
+static const int PA_ARCHIVE_FILTER_GZIP = ARCHIVE_FILTER_GZIP;
+static const int PA_ARCHIVE_FILTER_BZIP2 = ARCHIVE_FILTER_BZIP2;
+static const int PA_ARCHIVE_FILTER_XZ = ARCHIVE_FILTER_XZ;
+static const int PA_ARCHIVE_FILTER_LZMA = ARCHIVE_FILTER_LZMA;
+static const int PA_ARCHIVE_FILTER_ZSTD = ARCHIVE_FILTER_ZSTD;
+
+// archive_set_error is variadic, which Swift cannot call: a fixed-format wrapper for the
+// read callbacks, so libarchive's error string says what our source found.
+static inline void pa_set_error(struct archive *a, int code, const char *message) {
+    archive_set_error(a, code, "%s", message);
+}
+
 static const int PA_ARCHIVE_FORMAT_BASE_MASK = ARCHIVE_FORMAT_BASE_MASK;
 static const int PA_ARCHIVE_FORMAT_ZIP = ARCHIVE_FORMAT_ZIP;
 static const int PA_ARCHIVE_FORMAT_TAR = ARCHIVE_FORMAT_TAR;

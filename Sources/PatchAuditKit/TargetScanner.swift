@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,13 +79,14 @@ public struct TargetScanner: Sendable {
 
     /// Scans one target synchronously, keeping its inventory.
     public func inventory(target: String) -> ScannedTarget {
-        var status = stat()
         if target == "-" { return scanArchive(target) }
-        guard stat(target, &status) == 0 else {
-            let code = errno
-            let message = code == ENOENT
+        let status: stat
+        switch Syscalls.status(ofPath: target) {
+        case .success(let found): status = found
+        case .failure(let error):
+            let message = error == .noSuchFileOrDirectory
                 ? "\(target) does not exist; check the path (a mounted image must be mounted first)"
-                : "\(target) could not be examined: \(errorText(code))"
+                : "\(target) could not be examined: \(error.text)"
             return ScannedTarget(report: .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message)), items: [])
         }
         switch status.st_mode & S_IFMT {
@@ -100,26 +102,30 @@ public struct TargetScanner: Sendable {
 
     /// Scans an archive file, or standard input for `-`; the kind is decided by the bytes.
     func scanArchive(_ target: String) -> ScannedTarget {
-        let fd: Int32
-        var size: Int64?
         if target == "-" {
-            fd = STDIN_FILENO
             // Redirected from a file (`scan - < pc42.zip`): the same checks as for a file.
-            var status = stat()
-            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG && lseek(fd, 0, SEEK_CUR) == 0 {
+            let input = FileDescriptor.standardInput
+            var size: Int64?
+            if case .success(let status) = Syscalls.status(of: input), (status.st_mode & S_IFMT) == S_IFREG,
+               lseek(input.rawValue, 0, SEEK_CUR) == 0 {
                 size = Int64(status.st_size)
             }
-        } else {
-            switch openTarget(target, flags: O_RDONLY | O_NONBLOCK | O_CLOEXEC, kind: .archive) {
-            case .success(let opened): fd = opened
-            case .failure(let failed): return ScannedTarget(report: failed.report, items: [])
-            }
-            var status = stat()
-            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
+            return scanArchive(target, file: input, size: size)
         }
-        defer { if fd != STDIN_FILENO { close(fd) } }
+        switch openTarget(target, flags: O_RDONLY | O_NONBLOCK, kind: .archive) {
+        case .failure(let failed):
+            return ScannedTarget(report: failed.report, items: [])
+        case .success(let opened):
+            var size: Int64?
+            if case .success(let status) = opened.status(), (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
+            return scanArchive(target, file: opened.raw, size: size)
+        }
+    }
+
+    /// Scans the archive open at `file` (borrowed: the caller keeps it open).
+    func scanArchive(_ target: String, file: FileDescriptor, size: Int64?) -> ScannedTarget {
         let source = ArchiveSource(matcher: matcher, limits: configuration.limits)
-        let outcome = source.scan(descriptor: fd, size: size, name: target)
+        let outcome = source.scan(file: file, size: size, name: target)
         var reasons = outcome.reviews
         var summary = outcome.summary
         for corrupt in outcome.corruption {
@@ -166,25 +172,24 @@ public struct TargetScanner: Sendable {
     }
 
     /// Opens the target the user named (links in its own path are followed: it was named).
-    func openTarget(_ target: String, flags: Int32, kind: TargetReport.Kind) -> Result<Int32, OpenFailure> {
-        let fd = RegularFileReader.openWithoutTouching(AT_FDCWD, target, flags)
-        guard fd >= 0 else {
-            let code = errno
-            return .failure(OpenFailure(report: .failed(target, kind: kind, reason: Reason(rule: "target-unreadable", verdict: .error,
-                message: "\(target) could not be opened: \(errorText(code)); run as a user who can read it"))))
+    func openTarget(_ target: String, flags: Int32, kind: TargetReport.Kind) -> Result<OwnedDescriptor, OpenFailure> {
+        Syscalls.open(path: target, flags: flags).mapError { error in
+            OpenFailure(report: .failed(target, kind: kind, reason: Reason(rule: "target-unreadable", verdict: .error,
+                message: "\(target) could not be opened: \(error.text); run as a user who can read it")))
         }
-        return .success(fd)
     }
 
     func scanDirectory(_ target: String) -> ScannedTarget {
-        let fd: Int32
-        switch openTarget(target, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, kind: .directory) {
-        case .success(let opened): fd = opened
+        switch openTarget(target, flags: O_RDONLY | O_DIRECTORY, kind: .directory) {
+        case .success(let root): return scanDirectory(target, root: root)
         case .failure(let failed): return ScannedTarget(report: failed.report, items: [])
         }
+    }
+
+    func scanDirectory(_ target: String, root: consuming OwnedDescriptor) -> ScannedTarget {
         let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers,
                                      concurrentWalks: configuration.jobs)
-        let (found, summary) = walker.walk(root: fd) { match in
+        let (found, summary) = walker.walk(root: root) { match in
             InventoryItem(name: match.name, path: match.path, content: match.content)
         }
         // The threads' order must never show in a report.

@@ -78,7 +78,7 @@ struct TrustOptions: ParsableArguments {
 enum KeyFiles {
     /// The text of a key file (at most 16 KiB, a regular file).
     static func read(_ path: String, what: String, status: Int32) throws -> String {
-        switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path, maxSize: 16_384, followLinks: true) {
+        switch RegularFileReader.read(name: path, displayPath: path, maxSize: 16_384, followLinks: true) {
         case .failure(let problem):
             throw failure("\(what) \(path) could not be read: \(problem.detail(forFileOfAtMost: 16_384, kind: "key file"))", status: status)
         case .success(let file):

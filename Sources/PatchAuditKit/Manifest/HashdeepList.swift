@@ -47,27 +47,30 @@ public struct HashdeepList: Sendable {
     /// Reads the list at `path` (a regular file; a FIFO or device is refused), keeping the rows
     /// whose lower-case base name is in `keep` (every row when nil).
     public static func read(path: String, keep: Set<String>?) throws(HashdeepError) -> HashdeepList {
-        let fd = RegularFileReader.openWithoutTouching(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "could not be opened: \(errorText(errno)); check the path")
+        switch Syscalls.open(path: path, flags: O_RDONLY | O_NONBLOCK) {
+        case .failure(let error):
+            throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "could not be opened: \(error.text); check the path")
+        case .success(let file):
+            return try read(file, path: path, keep: keep)
         }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+    }
+
+    private static func read(_ file: borrowing OwnedDescriptor, path: String, keep: Set<String>?) throws(HashdeepError) -> HashdeepList {
+        guard case .success(let status) = file.status(), (status.st_mode & S_IFMT) == S_IFREG else {
             throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "is not a regular file; give the hashdeep list itself")
         }
         var parser = Parser(file: path, keep: keep)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if got < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "read failed: \(errorText(errno))")
+            switch chunk.withUnsafeMutableBytes({ Syscalls.read(file.raw, into: $0) }) {
+            case .failure(let error):
+                throw HashdeepError(kind: .unreadable, file: path, line: nil, message: "read failed: \(error.text)")
+            case .success(0):
+                return try parser.finish()
+            case .success(let got):
+                try parser.feed(chunk[0..<got])
             }
-            if got == 0 { break }
-            try parser.feed(chunk[0..<got])
         }
-        return try parser.finish()
     }
 
     /// Parses a list held in memory (tests, standard input).

@@ -63,7 +63,7 @@ public enum ManifestLoader {
     /// The manifest file's bytes, read with the same care as evidence: a FIFO or device is
     /// refused, not waited on, and nothing larger than a manifest can be is read.
     public static func readManifestFile(_ path: String) throws(ManifestError) -> FileBytes {
-        switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path,
+        switch RegularFileReader.read(name: path, displayPath: path,
                                       maxSize: Int64(maxManifestSize), followLinks: true) {
         case .failure(let problem):
             let detail = problem.detail(forFileOfAtMost: maxManifestSize, kind: "manifest")
@@ -78,7 +78,7 @@ public enum ManifestLoader {
         let signaturePath = ManifestSignature.path(for: path)
         var status = stat()
         if lstat(signaturePath, &status) != 0 && errno == ENOENT { return nil }
-        switch RegularFileReader.read(directory: AT_FDCWD, name: signaturePath, displayPath: signaturePath,
+        switch RegularFileReader.read(name: signaturePath, displayPath: signaturePath,
                                       maxSize: Int64(ManifestSignature.maxFileSize), followLinks: true) {
         case .failure(let problem):
             throw ManifestError(file: path, jsonPath: nil, message: "its signature \(signaturePath) could not be read: \(problem.detail(forFileOfAtMost: ManifestSignature.maxFileSize, kind: "signature file"))")

@@ -41,7 +41,7 @@ public struct FileInspection: Sendable, Hashable, Codable {
     public static func inspect(path: String, maxSize: Int64 = ScanLimits().maxFileSize) -> FileInspection {
         var inspection = FileInspection(path: path, translations: [], strings: [:], otherVersions: [],
                                         integrityProblems: [], versionProblems: [])
-        switch RegularFileReader.read(directory: AT_FDCWD, name: path, displayPath: path, maxSize: maxSize, followLinks: true) {
+        switch RegularFileReader.read(name: path, displayPath: path, maxSize: maxSize, followLinks: true) {
         case .failure(let problem):
             inspection.error = problem.detail
         case .success(let file):

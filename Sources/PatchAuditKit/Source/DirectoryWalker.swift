@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,16 +74,24 @@ public struct DirectoryWalker: Sendable {
                typeDirectory: UInt8 = 4, typeBlock: UInt8 = 6, typeRegular: UInt8 = 8,
                typeLink: UInt8 = 10, typeSocket: UInt8 = 12
 
-    /// A folder to list: an open descriptor (owned by whoever holds the job), its path, its depth.
-    struct Job: Sendable {
-        var descriptor: Int32
-        var path: ScanPath
-        var depth: Int
+    /// A folder to list: an open descriptor, its path, its depth. Held by the shared queue
+    /// (under its lock) or by the one worker that took it, never by two threads at once.
+    final class Job: @unchecked Sendable {
+        /// Taken (and so closed) by whoever lists the folder; closed with the job otherwise.
+        var descriptor: OwnedDescriptor?
+        let path: ScanPath
+        let depth: Int
+
+        init(descriptor: consuming OwnedDescriptor, path: ScanPath, depth: Int) {
+            self.descriptor = consume descriptor
+            self.path = path
+            self.depth = depth
+        }
     }
 
-    /// Walks the tree under the open directory descriptor `root` (which the walker takes over
-    /// and closes). `transform` runs on the worker threads, once per match.
-    public func walk<T: Sendable>(root: Int32, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: SourceSummary) {
+    /// Walks the tree under the open directory `root` (which the walker takes over and closes).
+    /// `transform` runs on the worker threads, once per match.
+    public func walk<T: Sendable>(root: consuming OwnedDescriptor, transform: @escaping @Sendable (Match) -> T) -> (results: [T], summary: SourceSummary) {
         let shared = SharedWalkState<T>(root: Job(descriptor: root, path: .root, depth: 0), limits: limits,
                                          maxQueued: maxQueuedFolders)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -122,27 +131,25 @@ public struct DirectoryWalker: Sendable {
         /// Lists one folder (and closes its descriptor); subfolders go to the shared queue or,
         /// when it is full, are listed right away.
         mutating func list(_ job: Job) {
-            if shared.isStopped {
-                close(job.descriptor)
-                return
-            }
-            guard let stream = fdopendir(job.descriptor) else {
-                let code = errno
-                close(job.descriptor)
+            guard let descriptor = job.descriptor.take(), !shared.isStopped else { return }
+            let stream: DirectoryStream
+            switch descriptor.directoryStream() {
+            case .success(let opened): stream = opened
+            case .failure(let error):
                 local.unreadableDirectories.append(SkippedEntry(path: job.path.isRoot ? "." : job.path.display,
-                    kind: .unreadableDirectory, detail: "could not list the directory: \(errorText(code))"))
+                    kind: .unreadableDirectory, detail: "could not list the directory: \(error.text)"))
                 return
             }
-            defer { closedir(stream) }
             local.directoriesVisited += 1
-            let directoryFD = dirfd(stream)
+            let directory = stream.descriptor
             while true {
-                errno = 0
-                guard let entry = readdir(stream) else {
-                    if errno != 0 {
-                        local.unreadableDirectories.append(SkippedEntry(path: job.path.isRoot ? "." : job.path.display,
-                            kind: .unreadableDirectory, detail: "listing stopped early: \(errorText(errno))"))
-                    }
+                let entry: UnsafeMutablePointer<dirent>
+                switch stream.next() {
+                case .success(let next?): entry = next
+                case .success(nil): return
+                case .failure(let error):
+                    local.unreadableDirectories.append(SkippedEntry(path: job.path.isRoot ? "." : job.path.display,
+                        kind: .unreadableDirectory, detail: "listing stopped early: \(error.text)"))
                     return
                 }
                 pendingEntries += 1
@@ -153,7 +160,7 @@ public struct DirectoryWalker: Sendable {
                 let type = entry.pointee.d_type
                 let keepGoing = withUnsafePointer(to: &entry.pointee.d_name) { tuple in
                     tuple.withMemoryRebound(to: UInt8.self, capacity: 256) { name in
-                        handle(name: name, type: type, in: job, directoryFD: directoryFD)
+                        handle(name: name, type: type, in: job, directory: directory)
                     }
                 }
                 if !keepGoing { return }
@@ -161,19 +168,18 @@ public struct DirectoryWalker: Sendable {
         }
 
         /// Handles one directory entry; false stops the walk.
-        mutating func handle(name: UnsafePointer<UInt8>, type reported: UInt8, in job: Job, directoryFD: Int32) -> Bool {
+        mutating func handle(name: UnsafePointer<UInt8>, type reported: UInt8, in job: Job, directory: FileDescriptor) -> Bool {
             let cName = UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self)
             let length = strlen(cName)
             if name[0] == 0x2e && (length == 1 || (length == 2 && name[1] == 0x2e)) { return true }
             var type = reported
-            if type == DirectoryWalker.typeUnknown {
-                var status = stat()
-                if fstatat(directoryFD, cName, &status, AT_SYMLINK_NOFOLLOW) == 0 { type = DirectoryWalker.dType(status.st_mode) }
+            if type == DirectoryWalker.typeUnknown, case .success(let status) = Syscalls.status(of: cName, relativeTo: directory) {
+                type = DirectoryWalker.dType(status.st_mode)
             }
             let matched = walker.matcher.match(name, count: length)
             if type == DirectoryWalker.typeDirectory {
                 // A folder named like a watched file is reported (below) and still walked.
-                descend(into: cName, name: name, length: length, of: job, directoryFD: directoryFD)
+                descend(into: cName, name: name, length: length, of: job, directory: directory)
                 if matched == nil { return true }
             }
             if type == DirectoryWalker.typeRegular && matched == nil { return true }
@@ -186,7 +192,7 @@ public struct DirectoryWalker: Sendable {
             let content: Result<FileBytes, ReadProblem>
             switch type {
             case DirectoryWalker.typeRegular, DirectoryWalker.typeUnknown:
-                content = RegularFileReader.read(directory: directoryFD, name: cName,
+                content = RegularFileReader.read(directory: directory, name: cName,
                                                  displayPath: path.display, maxSize: walker.limits.maxFileSize)
             case DirectoryWalker.typeLink:
                 content = .failure(ReadProblem(.symbolicLink,
@@ -199,21 +205,21 @@ public struct DirectoryWalker: Sendable {
             return true
         }
 
-        mutating func descend(into cName: UnsafePointer<CChar>, name: UnsafePointer<UInt8>, length: Int, of job: Job, directoryFD: Int32) {
+        mutating func descend(into cName: UnsafePointer<CChar>, name: UnsafePointer<UInt8>, length: Int, of job: Job, directory: FileDescriptor) {
             let path = job.path.appending(UnsafeBufferPointer(start: name, count: length))
             guard job.depth + 1 <= walker.limits.maxFolderDepth else {
                 shared.hitDepthLimit(path: path)
                 return
             }
-            let fd = RegularFileReader.openWithoutTouching(directoryFD, cName, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-            guard fd >= 0 else {
+            switch Syscalls.open(cName, relativeTo: directory, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK) {
+            case .failure(let error):
                 local.unreadableDirectories.append(SkippedEntry(path: path.display, kind: .unreadableDirectory,
-                    detail: "could not open the directory: \(errorText(errno)); files in it were not looked at"))
-                return
+                    detail: "could not open the directory: \(error.text); files in it were not looked at"))
+            case .success(let descriptor):
+                let child = Job(descriptor: descriptor, path: path, depth: job.depth + 1)
+                // A full queue: walk it here, depth first (open folders stay bounded by the depth limit).
+                if !shared.offer(child) { list(child) }
             }
-            let child = Job(descriptor: fd, path: path, depth: job.depth + 1)
-            // A full queue: walk it here, depth first (open folders stay bounded by the depth limit).
-            if !shared.offer(child) { list(child) }
         }
 
         mutating func record(skip path: ScanPath, type: UInt8) {
@@ -287,7 +293,7 @@ final class SharedWalkState<T: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while queue.isEmpty && active > 0 && !stopped { condition.wait() }
         if stopped {
-            for job in queue { close(job.descriptor) }
+            // Dropping the jobs closes their descriptors.
             queue.removeAll()
         }
         guard let job = queue.popLast() else {

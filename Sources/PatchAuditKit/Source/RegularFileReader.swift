@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,52 +21,37 @@ public struct FileBytes: Sendable {
 /// - Reads in fixed chunks into one buffer of the file's size, feeding the digests as it goes;
 ///   never more than `maxSize` bytes.
 public enum RegularFileReader {
-    #if os(Linux)
-    static let noAccessTime: Int32 = 0o1000000  // O_NOATIME (Linux); Glibc does not export it
-    #else
-    static let noAccessTime: Int32 = 0
-    #endif
-
     static let chunkSize = 1 << 18
 
-    /// `openat` with `O_NOATIME` where the kernel allows it (owner or root), retried without
-    /// it on EPERM, so reading leaves even access times as they were.
-    static func openWithoutTouching(_ directory: Int32, _ name: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
-        let fd = openat(directory, name, flags | noAccessTime)
-        if fd < 0 && (errno == EPERM || errno == EINVAL) && noAccessTime != 0 {
-            return openat(directory, name, flags)
-        }
-        return fd
-    }
-
-    /// Reads the file at `name` relative to the open directory `directory` (or a path when
-    /// `directory` is `AT_FDCWD`).
+    /// Reads the file at `name` relative to the open directory `directory` (or a path relative
+    /// to the working directory when `directory` is nil).
     /// - Returns: the bytes and digests, or the ``ReadProblem`` that stopped it.
     /// - Parameter followLinks: true only for a path the user named (a manifest, an `inspect`
     ///   argument); files found by a walk are never reached through a link.
-    public static func read(directory: Int32, name: UnsafePointer<CChar>, displayPath: String,
+    public static func read(directory: FileDescriptor? = nil, name: UnsafePointer<CChar>, displayPath: String,
                             maxSize: Int64, followLinks: Bool = false) -> Result<FileBytes, ReadProblem> {
-        let fd = openWithoutTouching(directory, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
-        guard fd >= 0 else {
-            let code = errno
-            return .failure(openProblem(code, path: displayPath))
+        switch Syscalls.open(name, relativeTo: directory, flags: O_RDONLY | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW)) {
+        case .failure(let error):
+            return .failure(openProblem(error.rawValue, path: displayPath))
+        case .success(let file):
+            return read(openFile: file, displayPath: displayPath, maxSize: maxSize)
         }
-        defer { close(fd) }
-        return read(openFile: fd, displayPath: displayPath, maxSize: maxSize)
     }
 
-    /// Reads an already opened descriptor (checked to be a regular file first).
-    static func read(openFile fd: Int32, displayPath: String, maxSize: Int64) -> Result<FileBytes, ReadProblem> {
-        var status = stat()
-        guard fstat(fd, &status) == 0 else {
-            return .failure(ReadProblem(.ioError, "\(displayPath): fstat failed: \(errorText(errno))"))
+    /// Reads an already opened file (checked to be a regular file first).
+    static func read(openFile file: borrowing OwnedDescriptor, displayPath: String, maxSize: Int64) -> Result<FileBytes, ReadProblem> {
+        let status: stat
+        switch file.status() {
+        case .success(let found): status = found
+        case .failure(let error):
+            return .failure(ReadProblem(.ioError, "\(displayPath): fstat failed: \(error.text)"))
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             return .failure(ReadProblem(.notRegularFile,
                 "\(displayPath) is a \(fileTypeName(status.st_mode)), not a regular file: it was not opened for reading"))
         }
         let declared = Int64(status.st_size)
-        guard declared <= maxSize else {
+        guard declared >= 0, declared <= maxSize else {
             return .failure(tooLarge(displayPath, size: declared, maxSize: maxSize))
         }
         var bytes = [UInt8](repeating: 0, count: Int(declared))
@@ -73,18 +59,19 @@ public enum RegularFileReader {
         var filled = 0
         var failure: ReadProblem?
         bytes.withUnsafeMutableBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
             while filled < buffer.count {
                 let want = min(chunkSize, buffer.count - filled)
-                let got = Glibc.read(fd, base + filled, want)
-                if got < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    failure = ReadProblem(.ioError, "\(displayPath): read failed at byte \(filled): \(errorText(errno))")
+                let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + want)])
+                switch Syscalls.read(file.raw, into: chunk) {
+                case .failure(let error):
+                    failure = ReadProblem(.ioError, "\(displayPath): read failed at byte \(filled): \(error.text)")
                     return
+                case .success(0):
+                    return
+                case .success(let got):
+                    accumulator.update(UnsafeRawBufferPointer(rebasing: chunk[..<got]))
+                    filled += got
                 }
-                if got == 0 { break }
-                accumulator.update(UnsafeRawBufferPointer(start: base + filled, count: got))
-                filled += got
             }
         }
         if let failure { return .failure(failure) }
@@ -94,7 +81,8 @@ public enum RegularFileReader {
         } else {
             // It may have grown: the copy is evidence as of now, so a longer file is an error to report.
             var probe: UInt8 = 0
-            if Glibc.read(fd, &probe, 1) == 1 {
+            let grew = withUnsafeMutableBytes(of: &probe) { Syscalls.read(file.raw, into: $0) }
+            if case .success(1) = grew {
                 return .failure(ReadProblem(.ioError, "\(displayPath) grew while it was being read; scan a copy that is not in use"))
             }
         }

@@ -1,9 +1,10 @@
-/// A directory entry the walk saw but did not read: a link, FIFO, device or socket
-/// (under a name no manifest matches; matched names become `unreadable` files instead),
-/// or a directory it could not open.
+/// An entry the scan saw but did not read: a link, FIFO, device or socket (under a name no
+/// manifest matches; matched names become `unreadable` files instead), a directory it could
+/// not open, or a file inside an archive that is named like an archive but is none
+/// (`notAnArchive`: nothing inside to check, no verdict changes).
 public struct SkippedEntry: Sendable, Hashable, Codable, Comparable {
     public enum Kind: String, Sendable, Hashable, Codable {
-        case symbolicLink, fifo, device, socket, unreadableDirectory
+        case symbolicLink, fifo, device, socket, unreadableDirectory, notAnArchive
     }
     public var path: String
     public var kind: Kind

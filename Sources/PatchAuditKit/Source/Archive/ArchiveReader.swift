@@ -12,8 +12,10 @@ import Glibc
 /// a warning, `ARCHIVE_FAILED` loses this entry, `ARCHIVE_FATAL` ends the archive.
 final class ArchiveReader {
     private let handle: OpaquePointer
-    /// Bytes an in-memory archive reads from: one owned copy, freed with the handle.
-    private var memory: UnsafeMutableRawBufferPointer?
+    /// Where the bytes come from; retained as long as the handle, whose callbacks use it.
+    private var source: ArchiveByteSource?
+    /// Whether only libarchive's streaming zip reader is enabled (one entry cut out of a zip).
+    private let zipEntryOnly: Bool
 
     /// The header of one entry, copied out of libarchive's `archive_entry`.
     struct Entry {
@@ -35,30 +37,28 @@ final class ArchiveReader {
         var warning: String?
     }
 
-    private init(handle: OpaquePointer) {
+    private init(handle: OpaquePointer, zipEntryOnly: Bool) {
         self.handle = handle
+        self.zipEntryOnly = zipEntryOnly
     }
 
     deinit {
         archive_read_free(handle)
-        memory?.deallocate()
     }
 
-    /// A reader with patchaudit's formats and filters enabled; with `zipEntryOnly`, only
-    /// libarchive's streaming zip reader (for one entry cut out of a zip by its central
-    /// directory: local header, data, data descriptor).
+    /// A reader with patchaudit's formats enabled; with `zipEntryOnly`, only libarchive's
+    /// streaming zip reader (for one entry cut out of a zip by its central directory: local
+    /// header, data, data descriptor). No filter is enabled for bidding: ``open(_:)`` appends
+    /// the one the bytes call for.
     static func make(zipEntryOnly: Bool = false) throws(ArchiveError) -> ArchiveReader {
         guard let handle = archive_read_new() else {
             throw ArchiveError(.io, "libarchive could not allocate a reader (out of memory)")
         }
-        let reader = ArchiveReader(handle: handle)
+        let reader = ArchiveReader(handle: handle, zipEntryOnly: zipEntryOnly)
         let enable: [(OpaquePointer) -> Int32] = zipEntryOnly ? [archive_read_support_format_zip_streamable] : [
             archive_read_support_format_zip, archive_read_support_format_tar,
             archive_read_support_format_gnutar, archive_read_support_format_7zip,
             archive_read_support_format_cab, archive_read_support_format_iso9660,
-            archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
-            archive_read_support_filter_xz, archive_read_support_filter_lzma,
-            archive_read_support_filter_zstd,
         ]
         for function in enable {
             let status = function(handle)
@@ -70,33 +70,64 @@ final class ArchiveReader {
         return reader
     }
 
-    /// Opens an open file descriptor (not closed here). Regular files can seek, which lets
-    /// the zip reader use the central directory and 7-Zip and ISO readers work at all.
-    /// Size of what the reader reads from (file or memory), when known: the ratio guard's
-    /// fallback where libarchive's own byte counter does not move (7-Zip, memory).
-    private(set) var sourceSize: Int64?
+    /// Size of what the reader reads from (file, stretch of a file, memory), when known: the
+    /// ratio guard's fallback where libarchive's own byte counter does not move (7-Zip, memory).
+    var sourceSize: Int64? { source?.size }
 
-    func open(descriptor: Int32) throws(ArchiveError) {
-        var status = stat()
-        if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { sourceSize = Int64(status.st_size) }
-        try check(archive_read_open_fd(handle, descriptor, 1 << 16), entry: nil)
-    }
-
-    /// Opens bytes held in memory (a nested archive). The reader keeps its own copy until it is
-    /// freed, so the caller should hand the array over (`consume`) rather than keep it.
-    func open(bytes: consuming [UInt8]) throws(ArchiveError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
-        bytes.withUnsafeBytes { source in
-            if let base = source.baseAddress { buffer.baseAddress?.copyMemory(from: base, byteCount: source.count) }
+    /// Opens `source` (kept until the reader is freed). Its first bytes decide the one
+    /// decompression filter, if any (``ArchiveSniffer``); a gzip header that libarchive 3.6.2
+    /// would read without end is refused here.
+    func open(_ source: ArchiveByteSource) throws(ArchiveError) {
+        self.source = source
+        if !zipEntryOnly {
+            guard let head = source.peek(ArchiveSniffer.gzipHeaderPeek) else {
+                throw source.failure ?? ArchiveError(.io, "the archive could not be read")
+            }
+            if let compression = ArchiveSniffer.compression(of: head) {
+                if compression == .gzip,
+                   let problem = ArchiveSniffer.gzipHeaderProblem(head, atEnd: head.count < ArchiveSniffer.gzipHeaderPeek) {
+                    throw ArchiveError(.fatal, problem)
+                }
+                let status = archive_read_append_filter(handle, compression.filterCode)
+                if status != PA_ARCHIVE_OK && status != PA_ARCHIVE_WARN {
+                    throw ArchiveError(.io, "libarchive could not set up the \(compression) filter: \(errorText)")
+                }
+            }
         }
-        memory = buffer
-        sourceSize = Int64(bytes.count)
-        try check(archive_read_open_memory(handle, buffer.baseAddress, bytes.count), entry: nil)
+        let client = Unmanaged.passUnretained(source).toOpaque()
+        var status = archive_read_set_callback_data(handle, client)
+        if status == PA_ARCHIVE_OK { status = archive_read_set_read_callback(handle, readCallback) }
+        if status == PA_ARCHIVE_OK { status = archive_read_set_skip_callback(handle, skipCallback) }
+        if status == PA_ARCHIVE_OK && source.isSeekable { status = archive_read_set_seek_callback(handle, seekCallback) }
+        if status != PA_ARCHIVE_OK {
+            throw ArchiveError(.io, "libarchive could not take the read callbacks: \(errorText)")
+        }
+        do throws(ArchiveError) {
+            try check(archive_read_open1(handle), entry: nil)
+        } catch where error.code == .notAnArchive && source.failure == nil && archive_filter_count(handle) > 1 {
+            let filter = String(cString: archive_filter_name(handle, 0))
+            throw ArchiveError(.notAnArchive, "it is \(filter)-compressed, but what it holds is no archive format patchaudit reads (a single compressed file, or one compressed twice over; libarchive: \(error.message))")
+        } catch {
+            throw source.failure ?? error
+        }
     }
+
+    /// Why the source stopped, when a libarchive failure came from it (an I/O error, the
+    /// containing archive failing, a limit): the real cause, not libarchive's echo of it.
+    var sourceFailure: ArchiveError? { source?.failure }
 
     /// Whether the stream passes through a decompression filter (gzip, xz, ...): then skipping
     /// an entry costs as much as reading it.
     var isCompressedStream: Bool { archive_filter_count(handle) > 1 }
+
+    /// Whether the format is tar (any variant): its entries' data lie in the stream as they are.
+    var isTar: Bool {
+        archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_TAR
+    }
+
+    /// Where the current entry's first header starts in the (decompressed) stream
+    /// (`archive_read_header_position`).
+    var headerPosition: Int64 { Int64(archive_read_header_position(handle)) }
 
     /// Whether the format is 7-Zip, whose solid blocks are decompressed to skip an entry.
     var isSevenZip: Bool {
@@ -112,6 +143,7 @@ final class ArchiveReader {
         if status == PA_ARCHIVE_WARN {
             warning = errorText
         } else if status != PA_ARCHIVE_OK {
+            if let failure = source?.failure { throw failure }
             try check(status, entry: nil)
         }
         guard let entry = pointer else {
@@ -155,7 +187,11 @@ final class ArchiveReader {
         } else if status == PA_ARCHIVE_EOF {
             return nil
         } else if status != PA_ARCHIVE_OK {
+            if let failure = source?.failure { throw failure }
             try check(status, entry: entry)
+        }
+        guard size >= 0, offset >= 0 else {
+            throw ArchiveError(.fatal, "libarchive returned a data block at offset \(offset) of \(size) bytes", entry: entry)
         }
         return (UnsafeRawBufferPointer(start: buffer, count: size), Int64(offset))
     }
@@ -205,6 +241,35 @@ final class ArchiveReader {
         }
         throw ArchiveError(status == PA_ARCHIVE_FAILED || status == PA_ARCHIVE_RETRY ? .entryFailed : .fatal, message, entry: entry)
     }
+}
+
+/// The read callback (`archive_read_callback`): the next chunk of the reader's source.
+private func readCallback(_ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?,
+                          _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?) -> la_ssize_t {
+    guard let client, let buffer else { return -1 }
+    let source = Unmanaged<ArchiveByteSource>.fromOpaque(client).takeUnretainedValue()
+    guard let chunk = source.next() else {
+        let message = source.failure?.message ?? "the archive could not be read"
+        pa_set_error(archive, EIO, message)
+        return -1
+    }
+    // libarchive takes a non-NULL pointer even for an empty chunk (the end).
+    buffer.pointee = chunk.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(bitPattern: 1)
+    return la_ssize_t(chunk.count)
+}
+
+/// The skip callback (`archive_skip_callback`): bytes passed over without reading, 0 for none.
+private func skipCallback(_ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ request: la_int64_t) -> la_int64_t {
+    guard let client else { return 0 }
+    return la_int64_t(Unmanaged<ArchiveByteSource>.fromOpaque(client).takeUnretainedValue().skip(Int64(request)))
+}
+
+/// The seek callback (`archive_seek_callback`): the new position, or ARCHIVE_FATAL.
+private func seekCallback(_ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ offset: la_int64_t,
+                          _ whence: Int32) -> la_int64_t {
+    guard let client else { return la_int64_t(PA_ARCHIVE_FATAL) }
+    let position = Unmanaged<ArchiveByteSource>.fromOpaque(client).takeUnretainedValue().seek(Int64(offset), whence: whence)
+    return position < 0 ? la_int64_t(PA_ARCHIVE_FATAL) : la_int64_t(position)
 }
 
 extension String {

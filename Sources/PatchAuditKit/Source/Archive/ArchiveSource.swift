@@ -1,15 +1,28 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Streams the entries of an archive target (and of archives inside it) past the name
 /// matcher: matched entries are read into the digests and the PE reader, the rest are
-/// skipped. Nothing is written anywhere: nested archives are read from memory.
+/// skipped. Nothing is written anywhere, and memory stays flat whatever the target holds.
 ///
 /// Paths show the chain of archives: `setup/office.cab!WINDOWS/SYSTEM/EMSMDB32.DLL`
 /// (the target's own name is the report's `target`). CAB and zip backslashes become `/`.
 /// Names are kept as raw bytes; `../`, absolute and drive-letter names are reported as they are
 /// and never joined to any host path (nothing is extracted).
+///
+/// Nested archives: an entry named like an archive is opened only when its first bytes say it
+/// is one (``ArchiveSniffer``); one that is not is listed as `notAnArchive` and changes no
+/// verdict. An archive is then read without being copied whole:
+/// - a *stored* entry of the target file (a stored zip entry, a plain tar entry) is read in
+///   place, as a stretch of the file: a zip through its central directory again, anything else
+///   by libarchive with seeking;
+/// - any other entry is streamed from its container's decompressed blocks (``EntryDataSource``);
+/// - a 7-Zip or ISO 9660 image, whose readers must seek, inside a deflated zip entry is re-read
+///   from the zip as often as seeking needs (``RewindableEntrySource``); only one that arrives
+///   compressed in a stream that cannot be read twice (a `.iso` in a `.tar.gz`) is copied into
+///   memory, at most `--max-nested-size` bytes.
 struct ArchiveSource {
     let matcher: NameMatcher
     let limits: ScanLimits
@@ -41,128 +54,174 @@ struct ArchiveSource {
         var matchedBytes: Int64 = 0
     }
 
-    /// Scans the archive open at `descriptor` (a file when `size` is known, else a pipe).
-    ///
-    /// A zip file is listed from its central directory (``ZipLayout``), and only the wanted
-    /// entries are cut out and handed to libarchive; everything else goes through libarchive's
-    /// own readers entry by entry.
-    func scan(descriptor: Int32, size: Int64?, name: String) -> Outcome {
-        var outcome = Outcome()
-        withUTF8Locale {
-            do throws(ArchiveError) {
-                if let size, try scanZip(descriptor: descriptor, size: size, outcome: &outcome) { return }
-                let reader = try ArchiveReader.make()
-                try reader.open(descriptor: descriptor)
-                do throws(ArchiveError) {
-                    try walk(reader, prefix: [], depth: 1, outcome: &outcome)
-                } catch where error.code == .fatal && reader.hasEncryptedEntries {
-                    // 7-Zip with encrypted data reports "Damaged 7-Zip archive"; say what it is.
-                    throw ArchiveError(.encrypted, "its entries are encrypted (\(error.message))", entry: error.entry)
-                } catch {
-                    throw error
-                }
-            } catch {
-                outcome.failure = error
-            }
-        }
+    /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
+    /// The descriptor is borrowed; the caller keeps it open until this returns.
+    func scan(file: FileDescriptor, size: Int64?, name: String) -> Outcome {
+        let walk = ArchiveWalk(matcher: matcher, limits: limits, file: file)
+        withUTF8Locale { walk.scanTarget(size: size) }
+        return walk.finish()
+    }
+
+    static func isArchiveName(_ name: ArraySlice<UInt8>) -> Bool {
+        // Every suffix ends in p, b, z, o, r, 2 or t (any case): most names are out at once.
+        guard let last = name.last, [0x70, 0x62, 0x7a, 0x6f, 0x72, 0x32, 0x74].contains(last | 0x20) else { return false }
+        let lowered = String(decoding: lowercasedASCII(name.suffix(8)), as: UTF8.self)
+        if nestedSuffixes.contains(where: { lowered.hasSuffix($0) }) { return true }
+        // 8.3 names of compressed tars on plain ISO 9660 images: PC42_TAR.GZ, BACKUP.TAR.BZ2.
+        guard [".gz", ".bz2", ".xz", ".zst"].contains(where: { lowered.hasSuffix($0) }) else { return false }
+        return String(decoding: lowercasedASCII(name), as: UTF8.self).contains("tar")
+    }
+}
+
+/// A stretch of the target file that holds bytes as they are (no compression between).
+struct FileStretch {
+    var start: Int64
+    var length: Int64
+}
+
+/// How the current entry's bytes can be reached besides streaming them.
+enum EntryOrigin {
+    /// An entry of a zip listed from its central directory: its local header lies at a known
+    /// offset of the target file, so it can be read in place (stored) or again (deflated).
+    case zip(zip: FileStretch, entry: ZipLayout.Entry)
+    /// An entry libarchive walked; `stretch`: the reader reads that plain stretch of the target
+    /// file (a tar entry's data can then be found in it).
+    case walked(stretch: FileStretch?)
+}
+
+/// One archive target's scan: the state every level of nesting shares (limits count across
+/// levels). Not Sendable: one scan, one thread.
+final class ArchiveWalk {
+    let matcher: NameMatcher
+    let limits: ScanLimits
+    /// The target file (or standard input), borrowed for the whole scan.
+    let file: FileDescriptor
+    var outcome = ArchiveSource.Outcome()
+
+    private static let bang = UInt8(ascii: "!")
+
+    init(matcher: NameMatcher, limits: ScanLimits, file: FileDescriptor) {
+        self.matcher = matcher
+        self.limits = limits
+        self.file = file
+    }
+
+    /// The outcome, with what was listed put in order.
+    func finish() -> ArchiveSource.Outcome {
+        outcome.summary.skipped.sort()
+        outcome.summary.skipped = Array(outcome.summary.skipped.prefix(limits.maxListedSkipped))
         return outcome
     }
 
-    /// The zip path: the central directory decides what is read. Returns false when the file
-    /// is to be read by libarchive's own readers instead (not a zip, or a damaged directory:
-    /// then its local headers still name the entry where the data ends).
-    func scanZip(descriptor: Int32, size: Int64, outcome: inout Outcome) throws(ArchiveError) -> Bool {
-        let read: ZipLayout.ReadAt = { offset, count in
-            guard count >= 0, offset >= 0 else { return nil }
-            var bytes = [UInt8](repeating: 0, count: count)
-            var done = 0
-            while done < count {
-                let got = bytes.withUnsafeMutableBytes { buffer -> Int in
-                    guard let base = buffer.baseAddress else { return -1 }
-                    return pread(descriptor, base + done, count - done, off_t(offset) + off_t(done))
-                }
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else { return nil }
-                done += got
+    // MARK: - The target
+
+    func scanTarget(size: Int64?) {
+        do throws(ArchiveError) {
+            if let size, try scanZip(FileStretch(start: 0, length: size), prefix: [], depth: 1) { return }
+            let reader = try ArchiveReader.make()
+            try reader.open(FileRangeSource(file: file, start: 0, length: size, label: "the archive"))
+            do throws(ArchiveError) {
+                try walk(reader, prefix: [], depth: 1, stretch: size.map { FileStretch(start: 0, length: $0) })
+            } catch where error.code == .fatal && reader.hasEncryptedEntries {
+                // 7-Zip with encrypted data reports "Damaged 7-Zip archive"; say what it is.
+                throw ArchiveError(.encrypted, "its entries are encrypted (\(error.message))", entry: error.entry)
             }
-            return bytes
+        } catch {
+            outcome.failure = error
         }
+    }
+
+    // MARK: - Zips through their central directory
+
+    /// Lists a zip lying at `stretch` of the target file from its central directory, and reads
+    /// the wanted entries. Returns false when libarchive's own readers are to read it instead
+    /// (not a zip, or, for the target, a damaged directory whose local headers still tell
+    /// where the data ends).
+    func scanZip(_ stretch: FileStretch, prefix: [UInt8], depth: Int) throws(ArchiveError) -> Bool {
+        let isTarget = depth == 1
+        let view = FileRangeSource(file: file, start: stretch.start, length: stretch.length, label: "the zip")
+        let read: ZipLayout.ReadAt = { offset, count in view.bytes(at: offset, count: count) }
         guard let head = read(0, 4) else { return false }
         let startsLikeZip = head.starts(with: [0x50, 0x4b])
-        let finding = ZipLayout.check(size: size, read: read) { raw in
-            let name = normalise(raw, backslashes: true)
-            let last = lastComponent(name)
-            return matcher.match(last) != nil || Self.isArchiveName(last)
+        let finding = ZipLayout.check(size: stretch.length, read: read) { raw in
+            let last = lastComponent(normalise(raw, backslashes: true))
+            return self.matcher.match(last) != nil || ArchiveSource.isArchiveName(last)
         }
+        let nested = ScanPath(bytes: Array(prefix.dropLast())).display
         switch finding {
-        case .multiVolume(let why):
+        case .multiVolume(let why) where isTarget:
             // The last part of a split zip starts inside some other part's data.
             throw ArchiveError(.multiVolume, "this is one part of a multi-volume zip (\(why)); join the parts first (zip -s 0 in.zip --out whole.zip) and scan the result")
-        case .overlapping(let why):
+        case .overlapping(let why) where isTarget:
             throw ArchiveError(.overlappingEntries,
                 "zip entries overlap (\(why)): this is the overlapping-file zip bomb construction; nothing in it was read")
-        case .truncated(let why) where startsLikeZip:
+        case .overlapping(let why):
+            addLimit(LimitHit(limit: "zip-overlap", value: 0,
+                detail: "the nested zip \(nested) has overlapping entries (\(why)): the zip bomb construction; it was not opened"))
+            return true
+        case .truncated(let why) where isTarget && startsLikeZip:
             outcome.corruption.append("the zip's central directory is damaged: \(why)")
             return false
-        case .notZip where startsLikeZip:
+        case .truncated(let why) where !isTarget, .multiVolume(let why) where !isTarget:
+            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+                message: "the nested zip \(nested) is damaged (\(why)); its contents were not checked", path: nested))
+            return true
+        case .notZip where isTarget && startsLikeZip:
             outcome.corruption.append("the zip has no end-of-central-directory record: the file is cut short (or is not a complete zip)")
             return false
         case .centralDirectoryTooLarge(let size) where startsLikeZip:
             // libarchive would hold every entry in memory: not read at all, and said so.
-            stop(&outcome, LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize,
-                detail: "the zip's central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads; no entry was read"))
+            let hit = LimitHit(limit: "zip-central-directory", value: ZipLayout.maxCentralDirectorySize,
+                detail: "\(isTarget ? "the zip's" : "the nested zip \(nested)'s") central directory is \(size) bytes, above the \(ZipLayout.maxCentralDirectorySize) bytes patchaudit reads; no entry \(isTarget ? "was" : "in it was") read")
+            if isTarget { stop(hit) } else { addLimit(hit) }
             return true
         case .consistent(let catalog) where startsLikeZip:
-            try scanZipEntries(catalog, size: size, read: read, outcome: &outcome)
+            try scanZipEntries(catalog, zip: stretch, prefix: prefix, depth: depth)
             return true
         default:
             return false
         }
     }
 
-    /// Reads each wanted entry of a zip: its bytes (local header to data descriptor) are cut
-    /// out by the central directory's offsets and read by libarchive's streaming zip reader,
+    /// Reads each wanted entry of a zip: its bytes (local header to data descriptor) are read in
+    /// place by the central directory's offsets, through libarchive's streaming zip reader,
     /// which decompresses and checks the CRC.
-    func scanZipEntries(_ catalog: ZipLayout.Catalog, size: Int64, read: ZipLayout.ReadAt, outcome: inout Outcome) throws(ArchiveError) {
-        outcome.format = "ZIP"
-        outcome.summary.entriesVisited = catalog.entryCount
-        outcome.summary.directoriesVisited = catalog.directoryCount
-        guard catalog.entryCount <= limits.maxEntries else {
-            stop(&outcome, LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
-                detail: "the zip lists \(catalog.entryCount) entries, more than \(limits.maxEntries); none was read"))
+    func scanZipEntries(_ catalog: ZipLayout.Catalog, zip: FileStretch, prefix: [UInt8], depth: Int) throws(ArchiveError) {
+        if depth == 1 { outcome.format = "ZIP" }
+        outcome.summary.entriesVisited += catalog.entryCount
+        outcome.summary.directoriesVisited += catalog.directoryCount
+        guard outcome.summary.entriesVisited <= limits.maxEntries else {
+            stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                detail: prefix.isEmpty ? "the zip lists \(catalog.entryCount) entries, more than \(limits.maxEntries); none was read"
+                    : "with the \(catalog.entryCount) entries of \(ScanPath(bytes: Array(prefix.dropLast())).display), more than \(limits.maxEntries) archive entries were seen; the scan stopped"))
             return
         }
         for wanted in catalog.wanted where !outcome.stopped {
             let name = normalise(wanted.name, backslashes: true)
-            let path = ScanPath(bytes: name)
-            outcome.lastEntryBytes = name
-            if wanted.isSymbolicLink, let matched = matcher.match(lastComponent(name)) {
-                outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(ReadProblem(.symbolicLink,
-                    "\(path.display) is a symbolic-link entry in the zip; links are never followed, so its target was not read"))))
-                continue
-            }
-            let cap = max(limits.maxFileSize, limits.maxNestedArchiveSize)
-            // Local header (30 + name + extra), the data, a data descriptor (up to 24).
-            let (window, overflow) = wanted.compressedSize.addingReportingOverflow(30 + 2 * 65_535 + 24)
-            if overflow || wanted.compressedSize < 0 || wanted.compressedSize > cap {
-                // Too big to hold: let the entry's own rules say so without reading it.
-                let problem = RegularFileReader.tooLarge(path.display, size: max(wanted.compressedSize, wanted.uncompressedSize), maxSize: cap)
-                if let matched = matcher.match(lastComponent(name)) {
-                    outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(problem)))
-                } else {
-                    addLimit(&outcome, LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
-                        detail: "the nested archive \(path.display) is larger than \(limits.maxNestedArchiveSize) bytes; it was not opened (raise --max-nested-size)"))
+            let path = ScanPath(bytes: prefix + name)
+            outcome.lastEntryBytes = prefix + name
+            let matched = matcher.match(lastComponent(name))
+            if wanted.isSymbolicLink {
+                if let matched {
+                    outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(ReadProblem(.symbolicLink,
+                        "\(path.display) is a symbolic-link entry in the zip; links are never followed, so its target was not read"))))
                 }
                 continue
             }
-            let length = Int(min(window, size - wanted.localHeaderOffset))
-            guard wanted.localHeaderOffset >= 0, wanted.localHeaderOffset < size, let bytes = read(wanted.localHeaderOffset, length) else {
-                outcome.corruption.append("\(path.display): its local header (offset \(wanted.localHeaderOffset)) lies outside the file")
+            if let matched, wanted.compressedSize > limits.maxFileSize || wanted.uncompressedSize > limits.maxFileSize {
+                // Too big to hold: the entry's own rules say so without reading it.
+                let problem = RegularFileReader.tooLarge(path.display, size: max(wanted.compressedSize, wanted.uncompressedSize), maxSize: limits.maxFileSize)
+                outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(problem)))
+                continue
+            }
+            let reader: ArchiveReader
+            do throws(ArchiveError) {
+                reader = try openZipEntry(wanted, in: zip, path: path)
+            } catch where error.code == .fatal || error.code == .entryFailed || error.code == .io {
+                outcome.corruption.append("\(path.display): \(error.message)")
                 continue
             }
             do throws(ArchiveError) {
-                let reader = try ArchiveReader.make(zipEntryOnly: true)
-                try reader.open(bytes: bytes)
                 guard let entry = try reader.nextEntry() else {
                     outcome.corruption.append("\(path.display): no local header at offset \(wanted.localHeaderOffset)")
                     continue
@@ -172,19 +231,31 @@ struct ArchiveSource {
                         message: "\(path.display): the local header names it \(ScanPath(bytes: entry.name).display); a zip whose two directories disagree was made to mislead: a person must look",
                         found: ScanPath(bytes: entry.name).display, expected: path.display, path: path.display))
                 }
-                try visit(reader, entry: entry, name: name, prefix: [], depth: 1, outcome: &outcome)
+                try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, origin: .zip(zip: zip, entry: wanted))
             } catch where error.code == .fatal || error.code == .entryFailed {
                 outcome.corruption.append("\(path.display): \(error.message)")
-            } catch {
-                throw error
             }
         }
     }
 
-    private static let bang = UInt8(ascii: "!")
+    /// A reader over one zip entry's bytes in place: local header (30 bytes, name, extra), the
+    /// data, a data descriptor (up to 24 bytes).
+    func openZipEntry(_ wanted: ZipLayout.Entry, in zip: FileStretch, path: ScanPath) throws(ArchiveError) -> ArchiveReader {
+        guard wanted.localHeaderOffset >= 0, wanted.localHeaderOffset < zip.length, wanted.compressedSize >= 0 else {
+            throw ArchiveError(.fatal, "its local header (offset \(wanted.localHeaderOffset)) lies outside the zip")
+        }
+        let (window, overflow) = wanted.compressedSize.addingReportingOverflow(30 + 2 * 65_535 + 24)
+        let length = overflow ? zip.length - wanted.localHeaderOffset : min(window, zip.length - wanted.localHeaderOffset)
+        let reader = try ArchiveReader.make(zipEntryOnly: true)
+        try reader.open(FileRangeSource(file: file, start: zip.start + wanted.localHeaderOffset, length: length, label: path.display))
+        return reader
+    }
 
-    /// Reads the entries of one (possibly nested) archive.
-    func walk(_ reader: ArchiveReader, prefix: [UInt8], depth: Int, outcome: inout Outcome) throws(ArchiveError) {
+    // MARK: - Entries through libarchive
+
+    /// Reads the entries of one (possibly nested) archive. `stretch`: the reader reads that
+    /// plain stretch of the target file (nil for decompressed or streamed bytes).
+    func walk(_ reader: ArchiveReader, prefix: [UInt8], depth: Int, stretch: FileStretch?) throws(ArchiveError) {
         var consecutiveFailures = 0
         while !outcome.stopped {
             let entry: ArchiveReader.Entry
@@ -210,11 +281,11 @@ struct ArchiveSource {
             if entry.name.isEmpty { continue }
             outcome.summary.entriesVisited += 1
             guard outcome.summary.entriesVisited <= limits.maxEntries else {
-                stop(&outcome, LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
                     detail: "the scan stopped after \(limits.maxEntries) archive entries; entries beyond were not looked at"))
                 return
             }
-            if depth == 1 { try checkStream(reader, outcome: &outcome) }
+            if depth == 1 { checkStream(reader) }
             if outcome.stopped { return }
 
             let name = normalise(entry.name, backslashes: reader.usesBackslashes)
@@ -223,34 +294,21 @@ struct ArchiveSource {
                 outcome.summary.directoriesVisited += 1
                 continue
             }
-            try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, outcome: &outcome)
+            try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, origin: .walked(stretch: stretch))
         }
         // The last entry's skipped data is behind the last header: check the stream once more.
-        if depth == 1 && !outcome.stopped { try checkStream(reader, outcome: &outcome) }
+        if depth == 1 && !outcome.stopped { checkStream(reader) }
     }
 
     /// Handles one entry whose header was just read: a matched file is read, a nested archive
     /// opened; anything else is left for libarchive to skip.
     func visit(_ reader: ArchiveReader, entry: ArchiveReader.Entry, name: [UInt8], prefix: [UInt8], depth: Int,
-               outcome: inout Outcome) throws(ArchiveError) {
+               origin: EntryOrigin) throws(ArchiveError) {
         let last = lastComponent(name)
         let matched = matcher.match(last)
         // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
-        if matched == nil && entry.warning == nil && !Self.isArchiveName(last) {
-            // Where skipping means decompressing, the skipped bytes count against the limits:
-            // by the declared size before libarchive skips (tar in gzip/xz/...), or block by
-            // block where there is none or the format hides it (7-Zip solid blocks).
-            if entry.isRegularFile && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted {
-                if let size = entry.size, !reader.isSevenZip {
-                    outcome.totalBytes += size
-                    if outcome.totalBytes > limits.maxTotalBytes {
-                        stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
-                            detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(ScanPath(bytes: prefix + name).display) (\(size) bytes)"))
-                    }
-                } else {
-                    try discardData(reader, path: ScanPath(bytes: prefix + name), outcome: &outcome)
-                }
-            }
+        if matched == nil && entry.warning == nil && !ArchiveSource.isArchiveName(last) {
+            try countSkipped(reader, entry: entry, path: prefix + name)
             return
         }
         let path = ScanPath(bytes: prefix + name)
@@ -268,11 +326,11 @@ struct ArchiveSource {
                 return
             }
             guard outcome.items.count < limits.maxMatchedFiles else {
-                stop(&outcome, LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
+                stop(LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
                     detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
                 return
             }
-            let content = try readMatched(reader, entry: entry, path: path, outcome: &outcome)
+            let content = try readMatched(reader, entry: entry, path: path)
             if case .failure(let problem) = content, problem.kind == .encrypted {
                 outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
                     message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
@@ -284,75 +342,221 @@ struct ArchiveSource {
             if case .success(let file) = content {
                 outcome.matchedBytes += file.size
                 if outcome.matchedBytes > limits.maxMatchedBytes {
-                    stop(&outcome, LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
+                    stop(LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
                         detail: "the files matched in this target add up to more than \(limits.maxMatchedBytes) bytes (DLLs of the era are under 2 MiB each); the scan stopped at \(path.display)"))
                 }
             }
             return
         }
-        if entry.isRegularFile && !entry.isHardLink && Self.isArchiveName(last) {
-            try openNested(reader, entry: entry, path: path, depth: depth, outcome: &outcome)
+        if entry.isRegularFile && !entry.isHardLink && ArchiveSource.isArchiveName(last) {
+            try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
+            // Whatever of the entry the nested reader left unread is skipped by libarchive: in a
+            // compressed stream that costs a decompression, which counts like any other.
+            if !outcome.stopped && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted {
+                try discardData(reader, path: path)
+            }
+        } else {
+            try countSkipped(reader, entry: entry, path: prefix + name)
         }
     }
 
-    /// Reads a nested archive into memory (bounded) and walks it in the same pass.
-    func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int, outcome: inout Outcome) throws(ArchiveError) {
-        // `depth` is this archive's level (the target is 1), so the nested one's contents lie
-        // `depth` archive boundaries ("!") inside the target.
-        guard depth <= limits.maxArchiveDepth else {
-            addLimit(&outcome, LimitHit(limit: "max-depth", value: Int64(limits.maxArchiveDepth),
-                detail: "\(path.display) would open archive level \(depth) inside the target, deeper than --max-depth \(limits.maxArchiveDepth); it was not opened (raise --max-depth to read it)"))
-            return
+    /// Where skipping means decompressing, the skipped bytes count against the limits: by the
+    /// declared size before libarchive skips (tar in gzip/xz/...), or block by block where there
+    /// is none or the format hides it (7-Zip solid blocks).
+    func countSkipped(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: [UInt8]) throws(ArchiveError) {
+        guard entry.isRegularFile && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted else { return }
+        if let size = entry.size, !reader.isSevenZip {
+            let (total, overflow) = outcome.totalBytes.addingReportingOverflow(max(0, size))
+            outcome.totalBytes = overflow ? .max : total
+            if outcome.totalBytes > limits.maxTotalBytes {
+                stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                    detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(ScanPath(bytes: path).display) (\(size) bytes)"))
+            }
+        } else {
+            try discardData(reader, path: ScanPath(bytes: path))
         }
+    }
+
+    // MARK: - Nested archives
+
+    /// Opens an entry named like an archive, if its bytes say it is one, and walks it in the
+    /// same pass, reading it in place, streamed, or (7-Zip and ISO from a stream that cannot be
+    /// read twice) from a bounded copy in memory.
+    func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int,
+                    origin: EntryOrigin) throws(ArchiveError) {
         if entry.isEncrypted {
             outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
                 message: "the nested archive \(path.display) is encrypted; it was not opened", found: "encrypted", path: path.display))
             return
         }
-        let bytes: [UInt8]
-        switch try readData(reader, entry: entry, path: path, cap: limits.maxNestedArchiveSize, outcome: &outcome) {
-        case .success(let data): bytes = data
-        case .failure(let problem):
-            if problem.kind == .tooLarge {
-                addLimit(&outcome, LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
-                    detail: "the nested archive \(path.display) is larger than \(limits.maxNestedArchiveSize) bytes; it was not opened (raise --max-nested-size)"))
-            } else {
-                outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-                    message: "the nested archive \(path.display) could not be read: \(problem.detail)", path: path.display))
+        let inside = path.bytes + [Self.bang]
+        // A stored zip entry lies in the target file as it is: sniffed and read in place.
+        if case .zip(let zip, let zipEntry) = origin, let stretch = storedStretch(of: zipEntry, in: zip) {
+            guard let head = view(of: stretch).bytes(at: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), stretch.length))) else {
+                outcome.corruption.append("\(path.display): its stored bytes lie outside the file")
+                return
             }
+            try openNestedInPlace(stretch, head: head, path: path, inside: inside, depth: depth)
             return
         }
-        if bytes.starts(with: [0x50, 0x4b]) {
-            let finding = ZipLayout.check(size: Int64(bytes.count)) { offset, count in
-                guard offset >= 0, count >= 0, offset <= Int64(bytes.count) - Int64(count) else { return nil }
-                return Array(bytes[Int(offset)..<(Int(offset) + count)])
-            }
-            switch finding {
-            case .overlapping(let why):
-                addLimit(&outcome, LimitHit(limit: "zip-overlap", value: 0,
-                    detail: "the nested zip \(path.display) has overlapping entries (\(why)): the zip bomb construction; it was not opened"))
-                return
-            case .truncated(let why), .multiVolume(let why):
-                outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-                    message: "the nested zip \(path.display) is damaged (\(why)); its contents were not checked", path: path.display))
-                return
-            case .centralDirectoryTooLarge, .consistent, .notZip:
-                break
-            }
+        // Anything else: its data as the container's reader gives it. The first bytes decide.
+        var guardState = RatioGuard(reader: reader)
+        let data = EntryDataSource(outer: reader, path: path.display) { [unowned self] count in
+            self.account(count, at: path, guard: &guardState)
+        }
+        guard let head = data.peek(ArchiveSniffer.sniffLength) else {
+            try nestedDataFailed(data.failure, path: path)
+            return
+        }
+        guard let kind = ArchiveSniffer.kind(of: head) else {
+            listNotAnArchive(path)
+            return
+        }
+        // A plain tar entry of the target file can be read in place too (checked against the
+        // bytes libarchive gave, so a header this code misreads only costs the shortcut).
+        if case .walked(let container?) = origin, reader.isTar, !reader.isCompressedStream, !entry.isSparse,
+           let size = entry.size, let stretch = TarHeaders.dataStretch(in: view(of: container), header: reader.headerPosition, size: size),
+           let placed = view(of: FileStretch(start: container.start + stretch.start, length: stretch.length))
+               .bytes(at: 0, count: head.count), placed.elementsEqual(head) {
+            try openNestedInPlace(FileStretch(start: container.start + stretch.start, length: stretch.length),
+                                  head: placed, path: path, inside: inside, depth: depth)
+            return
+        }
+        guard depth <= limits.maxArchiveDepth else {
+            depthLimit(path, depth: depth)
+            return
         }
         let child = try ArchiveReader.make()
-        do {
-            try child.open(bytes: consume bytes)
-            try walk(child, prefix: path.bytes + [Self.bang], depth: depth + 1, outcome: &outcome)
+        do throws(ArchiveError) {
+            if !kind.needsSeeking {
+                try child.open(data)
+                try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
+            } else if case .zip(let zip, let zipEntry) = origin {
+                // Deflated in a zip: read again from the zip each time the reader seeks back.
+                let rewindable = RewindableEntrySource(path: path.display, length: zipEntry.uncompressedSize, account: { [unowned self] count in
+                    self.account(count, at: path, guard: &guardState)
+                }, reopen: { [unowned self] in
+                    Result { () throws(ArchiveError) -> ArchiveReader in
+                        let again = try self.openZipEntry(zipEntry, in: zip, path: path)
+                        guard try again.nextEntry() != nil else { throw ArchiveError(.fatal, "\(path.display): its local header vanished") }
+                        return again
+                    }
+                })
+                try child.open(rewindable)
+                try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
+            } else {
+                guard let copy = try copyIntoMemory(data, kind: kind, path: path) else { return }
+                try child.open(MemorySource(copy))
+                try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
+            }
         } catch {
-            let what = error.code == .notAnArchive ? "is not a recognised archive" : "could not be read: \(error)"
-            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-                message: "the nested archive \(path.display) \(what); its contents were not checked", found: error.message, path: path.display))
+            try nestedFailed(error, source: data, path: path, kind: kind)
         }
     }
 
+    /// Opens a nested archive that lies in the target file as it is.
+    func openNestedInPlace(_ stretch: FileStretch, head: [UInt8], path: ScanPath, inside: [UInt8], depth: Int) throws(ArchiveError) {
+        guard let kind = head.withUnsafeBytes({ ArchiveSniffer.kind(of: $0) }) else {
+            listNotAnArchive(path)
+            return
+        }
+        guard depth <= limits.maxArchiveDepth else {
+            depthLimit(path, depth: depth)
+            return
+        }
+        if kind == .zip, try scanZip(stretch, prefix: inside, depth: depth + 1) { return }
+        let child = try ArchiveReader.make()
+        let source = FileRangeSource(file: file, start: stretch.start, length: stretch.length, label: path.display)
+        do throws(ArchiveError) {
+            try child.open(source)
+            try walk(child, prefix: inside, depth: depth + 1, stretch: stretch)
+        } catch {
+            try nestedFailed(error, source: source, path: path, kind: kind)
+        }
+    }
+
+    /// A 7-Zip or ISO image that arrives compressed from a stream that cannot be read twice:
+    /// copied into memory, at most `--max-nested-size` bytes (nil: not opened, said why).
+    func copyIntoMemory(_ data: EntryDataSource, kind: ArchiveSniffer.Kind, path: ScanPath) throws(ArchiveError) -> [UInt8]? {
+        var copy: [UInt8] = []
+        while true {
+            guard let chunk = data.next() else {
+                try nestedDataFailed(data.failure, path: path)
+                return nil
+            }
+            if chunk.isEmpty { return copy }
+            guard Int64(copy.count) + Int64(chunk.count) <= limits.maxNestedArchiveSize else {
+                addLimit(LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
+                    detail: "the nested \(kind) image \(path.display) arrives compressed in a stream that cannot be read twice, and it is larger than \(limits.maxNestedArchiveSize) bytes, the most held in memory to read it; it was not opened (raise --max-nested-size)"))
+                return nil
+            }
+            copy.append(contentsOf: chunk)
+        }
+    }
+
+    /// The container's data failed while a nested archive was being read from it: a limit
+    /// (already recorded), a corrupt container (the target fails), or an unreadable entry.
+    func nestedDataFailed(_ failure: ArchiveError?, path: ScanPath) throws(ArchiveError) {
+        guard let failure, failure.code != .limit else { return }
+        if failure.code == .entryFailed || failure.code == .encrypted {
+            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+                message: "the nested archive \(path.display) could not be read: \(failure.message); its contents were not checked", path: path.display))
+            return
+        }
+        throw failure
+    }
+
+    /// A nested archive's reader failed: when its source (the container) failed, that decides;
+    /// otherwise the nested archive itself is damaged and its contents went unchecked (review).
+    func nestedFailed(_ error: ArchiveError, source: ArchiveByteSource, path: ScanPath, kind: ArchiveSniffer.Kind) throws(ArchiveError) {
+        if let failure = source.failure, failure.code != .limit {
+            try nestedDataFailed(failure, path: path)
+            return
+        }
+        if outcome.stopped || error.code == .limit { return }
+        let what = error.code == .notAnArchive
+            ? "starts like a \(kind) archive but libarchive does not recognise it"
+            : "could not be read: \(error)"
+        outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
+            message: "the nested archive \(path.display) \(what); its contents were not checked", found: error.message, path: path.display))
+    }
+
+    /// A stored, unencrypted zip entry's data: the stretch of the target file it occupies.
+    func storedStretch(of entry: ZipLayout.Entry, in zip: FileStretch) -> FileStretch? {
+        guard entry.method == 0, entry.flags & 1 == 0, entry.compressedSize >= 0,
+              let header = view(of: zip).bytes(at: entry.localHeaderOffset, count: 30), header.u32(0) == 0x0403_4b50 else { return nil }
+        let (dataStart, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + Int64(header.u16(26)) + Int64(header.u16(28)))
+        guard !overflow else { return nil }
+        let (dataEnd, endOverflow) = dataStart.addingReportingOverflow(entry.compressedSize)
+        guard !endOverflow, dataEnd <= zip.length else { return nil }
+        return FileStretch(start: zip.start + dataStart, length: entry.compressedSize)
+    }
+
+    func view(of stretch: FileStretch) -> FileRangeSource {
+        FileRangeSource(file: file, start: stretch.start, length: stretch.length, label: "the archive")
+    }
+
+    /// A file named like an archive whose bytes are not one: listed, no verdict changes (there
+    /// is nothing inside to check).
+    func listNotAnArchive(_ path: ScanPath) {
+        outcome.summary.skippedCount += 1
+        if outcome.summary.skipped.count < limits.maxListedSkipped * 100 {
+            outcome.summary.skipped.append(SkippedEntry(path: path.display, kind: .notAnArchive,
+                detail: "named like an archive, but its first bytes are no archive format patchaudit reads (zip, CAB, 7-Zip, ISO 9660, tar, compressed tar): there is nothing inside to check"))
+        }
+    }
+
+    func depthLimit(_ path: ScanPath, depth: Int) {
+        // `depth` is this archive's level (the target is 1), so the nested one's contents lie
+        // `depth` archive boundaries ("!") inside the target.
+        addLimit(LimitHit(limit: "max-depth", value: Int64(limits.maxArchiveDepth),
+            detail: "\(path.display) would open archive level \(depth) inside the target, deeper than --max-depth \(limits.maxArchiveDepth); it was not opened (raise --max-depth to read it)"))
+    }
+
+    // MARK: - Reading data
+
     /// Reads one matched entry: digests on the way, PE parsing afterwards.
-    func readMatched(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, outcome: inout Outcome) throws(ArchiveError) -> Result<FileBytes, ReadProblem> {
+    func readMatched(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath) throws(ArchiveError) -> Result<FileBytes, ReadProblem> {
         if entry.isSymbolicLink || entry.isHardLink {
             return .failure(ReadProblem(.symbolicLink, "\(path.display) is a link entry in the archive; links are never followed, so its target was not read"))
         }
@@ -362,7 +566,7 @@ struct ArchiveSource {
         if entry.isEncrypted {
             return .failure(ReadProblem(.encrypted, "\(path.display) is encrypted in the archive; its bytes cannot be read without the password"))
         }
-        switch try readData(reader, entry: entry, path: path, cap: limits.maxFileSize, outcome: &outcome) {
+        switch try readData(reader, entry: entry, path: path, cap: limits.maxFileSize) {
         case .success(let bytes):
             return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
         case .failure(let problem):
@@ -372,12 +576,12 @@ struct ArchiveSource {
 
     /// Reads the current entry's data up to `cap` bytes, with the byte and ratio guards.
     /// Holes of sparse entries (blocks at later offsets) are filled with zeros, as on disk.
-    func readData(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, cap: Int64, outcome: inout Outcome) throws(ArchiveError) -> Result<[UInt8], ReadProblem> {
+    func readData(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, cap: Int64) throws(ArchiveError) -> Result<[UInt8], ReadProblem> {
         if let size = entry.size, size > cap {
             return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: cap))
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(min(entry.size ?? 0, cap)))
+        bytes.reserveCapacity(Int(max(0, min(entry.size ?? 0, cap))))
         reader.clearDataWarnings()
         defer {
             // WARN while reading data: the bytes are not what the archive recorded (bad CRC,
@@ -395,21 +599,19 @@ struct ArchiveSource {
                 return .failure(ReadProblem(.ioError, "\(path.display): the data could not be read: \(error.message)"))
             } catch where error.code == .encrypted {
                 return .failure(ReadProblem(.encrypted, "\(path.display) is encrypted: \(error.message)"))
-            } catch {
-                throw error
             }
             guard let (block, offset) = next else { break }
             // Blocks come in order; a sparse entry's holes are the gaps between them.
             guard offset >= Int64(bytes.count) else {
                 return .failure(ReadProblem(.ioError, "\(path.display): libarchive returned data blocks out of order"))
             }
-            let end = offset + Int64(block.count)
-            if end > cap {
-                return .failure(RegularFileReader.tooLarge(path.display, size: end, maxSize: cap))
+            let (end, overflow) = offset.addingReportingOverflow(Int64(block.count))
+            if overflow || end > cap {
+                return .failure(RegularFileReader.tooLarge(path.display, size: overflow ? .max : end, maxSize: cap))
             }
             bytes.append(contentsOf: repeatElement(0, count: Int(offset) - bytes.count))
             bytes.append(contentsOf: block)
-            if let problem = count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) { return .failure(problem) }
+            if let problem = count(Int64(block.count), at: path, guard: &guardState) { return .failure(problem) }
         }
         if entry.isSparse, let size = entry.size, size > Int64(bytes.count) {
             // A trailing hole: zeros up to the recorded size (at most `cap`, checked above).
@@ -421,10 +623,10 @@ struct ArchiveSource {
     /// Decompresses and discards the current entry's data, counting it against the limits.
     /// Used where skipping costs a decompression anyway (compressed streams, 7-Zip solid
     /// blocks), so that a bomb in an entry nobody wants still meets `--max-total-bytes`.
-    func discardData(_ reader: ArchiveReader, path: ScanPath, outcome: inout Outcome) throws(ArchiveError) {
+    func discardData(_ reader: ArchiveReader, path: ScanPath) throws(ArchiveError) {
         var guardState = RatioGuard(reader: reader)
         while let (block, _) = try reader.nextBlock(entry: path.display) {
-            if count(Int64(block.count), at: path, guard: &guardState, outcome: &outcome) != nil { return }
+            if count(Int64(block.count), at: path, guard: &guardState) != nil { return }
             if outcome.stopped { return }
         }
     }
@@ -452,11 +654,12 @@ struct ArchiveSource {
 
     /// Adds `produced` decompressed bytes: the shared total and the ratio guard. Returns the
     /// problem that stops this entry, if any; stops the whole scan at the total limit.
-    func count(_ produced: Int64, at path: ScanPath, guard state: inout RatioGuard, outcome: inout Outcome) -> ReadProblem? {
-        outcome.totalBytes += produced
-        state.produced += produced
+    func count(_ produced: Int64, at path: ScanPath, guard state: inout RatioGuard) -> ReadProblem? {
+        let (total, overflow) = outcome.totalBytes.addingReportingOverflow(produced)
+        outcome.totalBytes = overflow ? .max : total
+        state.produced = state.produced.addingReportingOverflow(produced).partialValue
         if outcome.totalBytes > limits.maxTotalBytes {
-            stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+            stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
                 detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped at \(path.display)"))
             return ReadProblem(.tooLarge, "\(path.display): the target's decompressed-bytes limit was reached while reading it")
         }
@@ -464,32 +667,42 @@ struct ArchiveSource {
             let problem = ReadProblem(.compressionRatio,
                 "\(path.display) expands more than \(limits.maxCompressionRatio):1 (\(state.produced) bytes so far at about \(ratio):1); reading stopped as for a compression bomb")
             // A bomb makes the whole archive hostile: nothing more is read from it.
-            stop(&outcome, LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio, detail: problem.detail))
+            stop(LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio, detail: problem.detail))
             return problem
         }
         return nil
     }
 
+    /// ``count(_:at:guard:)`` for bytes a nested reader pulls from its container: a limit
+    /// becomes the error that ends the nested reader.
+    func account(_ produced: Int, at path: ScanPath, guard state: inout RatioGuard) -> ArchiveError? {
+        guard !outcome.stopped else { return ArchiveError(.limit, "the scan stopped at a limit") }
+        guard let problem = count(Int64(produced), at: path, guard: &state) else { return nil }
+        return ArchiveError(.limit, problem.detail)
+    }
+
     /// The whole stream's guards (compressed tar etc.): total bytes and ratio.
-    func checkStream(_ reader: ArchiveReader, outcome: inout Outcome) throws(ArchiveError) {
+    func checkStream(_ reader: ArchiveReader) {
         let stream = reader.streamBytes, raw = max(1, reader.rawBytesRead)
         if stream > limits.maxTotalBytes {
-            stop(&outcome, LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+            stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
                 detail: "more than \(limits.maxTotalBytes) decompressed bytes were read from this target; the scan stopped"))
         } else if stream > 64 << 20 && stream / raw > limits.maxCompressionRatio {
-            stop(&outcome, LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio,
+            stop(LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio,
                 detail: "the archive's stream expands more than \(limits.maxCompressionRatio):1 (\(stream) bytes from \(raw)); the scan stopped as for a compression bomb"))
         }
     }
 
-    func stop(_ outcome: inout Outcome, _ hit: LimitHit) {
-        addLimit(&outcome, hit)
+    func stop(_ hit: LimitHit) {
+        addLimit(hit)
         outcome.stopped = true
     }
 
-    func addLimit(_ outcome: inout Outcome, _ hit: LimitHit) {
+    func addLimit(_ hit: LimitHit) {
         if !outcome.summary.limitsHit.contains(where: { $0.limit == hit.limit }) { outcome.summary.limitsHit.append(hit) }
     }
+
+    // MARK: - Names
 
     /// `\` → `/` for formats that use DOS separators; a leading `./` dropped.
     func normalise(_ name: [UInt8], backslashes: Bool) -> [UInt8] {
@@ -508,15 +721,5 @@ struct ArchiveSource {
     func lastComponent(_ name: [UInt8]) -> ArraySlice<UInt8> {
         guard let slash = name.lastIndex(of: 0x2f) else { return name[...] }
         return name[(slash + 1)...]
-    }
-
-    static func isArchiveName(_ name: ArraySlice<UInt8>) -> Bool {
-        // Every suffix ends in p, b, z, o, r, 2 or t (any case): most names are out at once.
-        guard let last = name.last, [0x70, 0x62, 0x7a, 0x6f, 0x72, 0x32, 0x74].contains(last | 0x20) else { return false }
-        let lowered = String(decoding: lowercasedASCII(name.suffix(8)), as: UTF8.self)
-        if nestedSuffixes.contains(where: { lowered.hasSuffix($0) }) { return true }
-        // 8.3 names of compressed tars on plain ISO 9660 images: PC42_TAR.GZ, BACKUP.TAR.BZ2.
-        guard [".gz", ".bz2", ".xz", ".zst"].contains(where: { lowered.hasSuffix($0) }) else { return false }
-        return String(decoding: lowercasedASCII(name), as: UTF8.self).contains("tar")
     }
 }

@@ -32,6 +32,8 @@ struct ZipLayout {
         var uncompressedSize: Int64
         /// General-purpose flags: bit 0 encrypted, bit 3 sizes in a data descriptor.
         var flags: UInt16
+        /// Compression method: 0 stored, 8 deflated, ...
+        var method: UInt16
         /// A Unix symbolic link (made on Unix, mode S_IFLNK in the external attributes).
         var isSymbolicLink: Bool
     }
@@ -79,32 +81,37 @@ struct ZipLayout {
         if candidates.count > 1 {
             return .truncated("it holds \(candidates.count) end-of-central-directory records that each fit the end of the file (one hidden in the comment): a zip made to show different contents to different tools")
         }
-        let disk = tail.u16(end + 4), diskWithDirectory = tail.u16(end + 6)
-        if disk != 0 || diskWithDirectory != 0 {
-            return .multiVolume("its end record says it is disk \(disk + 1) of a multi-volume set (the central directory is on disk \(diskWithDirectory + 1))")
-        }
+        // Disk numbers count from 0. All values are widened to Int64 before any arithmetic:
+        // a record may claim disk 65535 (0xFFFF, "see the zip64 record").
+        var disk = Int64(tail.u16(end + 4)), diskWithDirectory = Int64(tail.u16(end + 6))
         var total = Int64(tail.u16(end + 10))
         var directorySize = Int64(tail.u32(end + 12))
         var directoryOffset = Int64(tail.u32(end + 16))
         let locatorAt = size - Int64(tailLength) + Int64(end) - 20
         let locator = locatorAt >= 0 ? read(locatorAt, 20) : nil
         let hasLocator = locator?.u32(0) == 0x0706_4b50
-        let saturated = directorySize == 0xffff_ffff || directoryOffset == 0xffff_ffff
+        // A field saturated at its maximum means "see the zip64 record" (APPNOTE 4.4.1.4).
+        let saturated = directorySize == 0xffff_ffff || directoryOffset == 0xffff_ffff || disk == 0xffff || diskWithDirectory == 0xffff
         // 65,535 entries fill the 16-bit count without making a zip64: only a locator (or a
-        // saturated size or offset) says zip64.
+        // saturated field) says zip64.
         if saturated || (total == 0xffff && hasLocator) {
             // zip64: the locator sits right before the end record.
             guard let locator, hasLocator else {
-                return .truncated("the zip64 end-of-central-directory locator is missing")
+                return .truncated("its end record defers to a zip64 end-of-central-directory record, but the zip64 locator is missing")
             }
             if locator.u32(16) > 1 { return .multiVolume("its zip64 locator counts \(locator.u32(16)) disks") }
             let recordAt = Int64(bitPattern: locator.u64(8))
             guard recordAt >= 0, recordAt < size, let record = read(recordAt, 56), record.u32(0) == 0x0606_4b50 else {
                 return .truncated("the zip64 end-of-central-directory record is missing")
             }
+            disk = Int64(record.u32(16))
+            diskWithDirectory = Int64(record.u32(20))
             total = Int64(bitPattern: record.u64(32))
             directorySize = Int64(bitPattern: record.u64(40))
             directoryOffset = Int64(bitPattern: record.u64(48))
+        }
+        if disk != 0 || diskWithDirectory != 0 {
+            return .multiVolume("its end record says it is disk \(disk + 1) of a multi-volume set (the central directory is on disk \(diskWithDirectory + 1))")
         }
         guard directorySize >= 0, directoryOffset >= 0, total >= 0 else { return .truncated("the end record holds negative sizes") }
         // A self-extracting stub before the zip (offsets not adjusted): the directory ends where
@@ -147,7 +154,7 @@ struct ZipLayout {
             let recordLength = 46 + nameLength + extraLength + commentLength
             guard ensure(recordLength) else { break }
             at = Int(position - chunkStart)
-            let flags = chunk.u16(at + 8)
+            let flags = chunk.u16(at + 8), method = chunk.u16(at + 10)
             let madeOnUnix = chunk.u16(at + 4) >> 8 == 3
             let isLink = madeOnUnix && (chunk.u32(at + 38) >> 16) & 0o170000 == 0o120000
             var compressed = Int64(chunk.u32(at + 20))
@@ -178,7 +185,7 @@ struct ZipLayout {
             } else if wants(Array(chunk[nameRange])) {
                 catalog.wanted.append(Entry(name: Array(chunk[nameRange]), localHeaderOffset: offset,
                                             compressedSize: compressed, uncompressedSize: uncompressed, flags: flags,
-                                            isSymbolicLink: isLink))
+                                            method: method, isSymbolicLink: isLink))
             }
             if compressed >= 0, offset >= 0 {
                 let (end, overflow) = offset.addingReportingOverflow(30 + Int64(nameLength) + compressed)
