@@ -54,6 +54,7 @@ fixtures:
 	bash scripts/ensure-packages.sh mingw-w64
 	bash Fixtures/generate.sh
 	bash Fixtures/make-archives.sh
+	python3 Fixtures/tools/robustness.py
 	bash Fixtures/hashdeep/make.sh
 
 # Benchmarks: scans against find, fd, unzip and bsdtar; manifests and hashdeep lists

@@ -16,6 +16,9 @@ let package = Package(
         // File descriptors and errno: `FileDescriptor` (reads retried on EINTR) and `Errno`
         // under our one owner type (System/OwnedDescriptor.swift).
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // Worker processes: each target is scanned in a child of the same binary, so a crash in
+        // libarchive costs that target only (Isolation/WorkerPool.swift).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -26,12 +29,17 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // The crash note of a worker: a signal handler that says which entry was being read.
+        // In C, because a handler may only call async-signal-safe functions.
+        .target(name: "CCrashNote"),
         .target(
             name: "PatchAuditKit",
             dependencies: [
                 "CLibArchive",
+                "CCrashNote",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .executableTarget(
@@ -59,7 +67,7 @@ let package = Package(
 )
 
 // One settings loop for all targets: warnings are errors-in-waiting.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CCrashNote" {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("ExistentialAny"),
     ]

@@ -149,6 +149,10 @@ public struct TargetScanner: Sendable {
                     found: failure.message))
             case .multiVolume:
                 reasons.append(Reason(rule: "multi-volume", verdict: .error, message: "\(target): \(failure.message)", found: failure.message))
+            case .refused:
+                reasons.append(Reason(rule: "archive-refused", verdict: .error,
+                    message: "\(target) was not read: \(failure.message); the file is damaged or made to stall readers: get a fresh copy",
+                    found: failure.message))
             case _ where target == "-" && size == nil && failure.message.contains("seek"):
                 reasons.append(Reason(rule: "archive-needs-seeking", verdict: .error,
                     message: "the archive on standard input needs seeking (7-Zip and ISO 9660 do: their directories are not at the start); save it to a file and scan the file",

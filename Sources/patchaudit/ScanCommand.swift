@@ -29,12 +29,16 @@ extension ReportFormat: ExpressibleByArgument {}
 struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Scan directories (mounted images, copies of Program Files or \\Windows\\System).",
+        abstract: "Scan folders (mounted images, copies of Program Files or \\Windows\\System) and archives.",
         discussion: """
         Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
         Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
         review, 3 some error, 64 usage error, 74 the results could not be written, \
         78 a manifest is invalid or not trusted (nothing scanned).
+
+        Each target is read in a worker process of its own kind: a crash, a loop or runaway \
+        memory while reading one target makes that target an error (the reason says why and \
+        where) and the others are scanned as usual.
 
         Examples:
           patchaudit scan /mnt/pc42
@@ -44,7 +48,7 @@ struct ScanCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Directories to scan.", valueName: "target"))
+    @Argument(help: ArgumentHelp("Folders and archive files to scan (- for an archive on standard input).", valueName: "target"))
     var targets: [String]
 
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
@@ -85,6 +89,12 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest nested archive opened (held in memory while read).", valueName: "bytes"))
     var maxNestedSize: Int64 = ScanLimits().maxNestedArchiveSize
 
+    @Option(help: ArgumentHelp("Longest one target may take (30s, 10m, 2h; a plain number is seconds); past it the target is stopped and reported as an error.", valueName: "duration"))
+    var targetTimeout: TargetDuration = TargetDuration(seconds: 30 * 60)
+
+    @Option(help: ArgumentHelp("Most resident memory one target may use, in bytes; past it the target is stopped and reported as an error.", valueName: "bytes"))
+    var workerMemory: Int64 = 2 << 30
+
     @Flag(help: "Never colour the table (NO_COLOR in the environment does the same).")
     var noColor = false
 
@@ -104,6 +114,7 @@ struct ScanCommand: AsyncParsableCommand {
         guard maxFolderDepth >= 0 else { throw ValidationError("--max-folder-depth must not be negative") }
         guard maxDepth >= 0 else { throw ValidationError("--max-depth must not be negative") }
         guard maxTotalBytes >= 1, maxNestedSize >= 0 else { throw ValidationError("--max-total-bytes must be positive and --max-nested-size not negative") }
+        guard workerMemory >= 64 << 20 else { throw ValidationError("--worker-memory must be at least 64 MiB (67108864 bytes): a worker alone needs about 30 MiB") }
     }
 
     func run() async throws {
@@ -139,7 +150,18 @@ struct ScanCommand: AsyncParsableCommand {
         limits.maxArchiveDepth = maxDepth
         limits.maxTotalBytes = maxTotalBytes
         limits.maxNestedArchiveSize = maxNestedSize
-        let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
+        guard let executable = ShippedManifests.executablePath() else {
+            FileHandle.standardError.write(Data("patchaudit: cannot find its own executable to start worker processes (is /proc mounted?)\n".utf8))
+            throw ExitCode(74)
+        }
+        let pool = WorkerPool(executable: executable, arguments: ["worker"],
+                              setup: WorkerSetup(manifests: loaded, limits: limits, walkers: 2, memoryLimit: workerMemory,
+                                                 targetTimeout: targetTimeout.seconds),
+                              jobs: jobs)
+        // A worker that dies while a request is being written to it must not end this
+        // process with SIGPIPE: writes then fail with EPIPE, and the worker's death is reported.
+        // (A closed standard output still ends patchaudit with SIGPIPE: OutputSink re-raises it.)
+        signal(SIGPIPE, SIG_IGN)
 
         let sink = try OutputSink(path: output)
         let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
@@ -151,14 +173,20 @@ struct ScanCommand: AsyncParsableCommand {
             let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             try sink.write(Data(HashdeepReport.header(invokedFrom: FileManager.default.currentDirectoryPath, command: command).utf8))
         }
-        let reports = try await scanner.scan(targets: targets) { report in
-            progress.finished(report)
-            switch format {
-            case .ndjson: try sink.write(JSONReport.line(report, manifests: uses))
-            case .table: try sink.write(Data(table.render(report).utf8))
-            case .hashdeep: try sink.write(Data(HashdeepReport.rows(report).utf8))
-            case .json: break
+        let reports: [TargetReport]
+        do {
+            reports = try await pool.scan(targets: targets) { report in
+                progress.finished(report)
+                switch format {
+                case .ndjson: try sink.write(JSONReport.line(report, manifests: uses))
+                case .table: try sink.write(Data(table.render(report).utf8))
+                case .hashdeep: try sink.write(Data(HashdeepReport.rows(report).utf8))
+                case .json: break
+                }
             }
+        } catch let refused as WorkerPool.SetupRefused {
+            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n".utf8))
+            throw ExitCode(78)
         }
         let report = ScanReport(manifests: uses, targets: reports)
         if format == .json { try sink.write(JSONReport.document(report)) }
@@ -229,7 +257,17 @@ final class OutputSink: @unchecked Sendable {
         }
     }
 
-    func write(_ data: Data) throws { try handle.write(contentsOf: data) }
+    func write(_ data: Data) throws {
+        do {
+            try handle.write(contentsOf: data)
+        } catch where (error as NSError).domain == NSPOSIXErrorDomain && (error as NSError).code == Int(EPIPE) {
+            // The reader is gone (`patchaudit scan ... | head`): end as Unix tools do, by SIGPIPE,
+            // which the scan otherwise ignores for its workers' pipes.
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+            throw error
+        }
+    }
 
     func close() throws { if ownsHandle { try handle.close() } }
 }
@@ -264,10 +302,35 @@ final class Progress: @unchecked Sendable {
     func finished(_ report: TargetReport) {
         done += 1
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(report.target): \(report.verdict.rawValue)".utf8))
+        // The target is evidence-side text (a file name): escaped like every other place that shows it.
+        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(TerminalText.safe(report.target)): \(report.verdict.rawValue)".utf8))
     }
 
     func end() {
         if enabled && done > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+}
+
+/// A time span on the command line: `90`, `90s`, `15m`, `2h`, `1.5h`.
+struct TargetDuration: ExpressibleByArgument, Sendable {
+    var seconds: Double
+
+    init(seconds: Double) {
+        self.seconds = seconds
+    }
+
+    init?(argument: String) {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        var text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        var scale = 1.0
+        for (suffix, factor) in units where text.hasSuffix(suffix) && Double(text.dropLast(suffix.count)) != nil {
+            text.removeLast(suffix.count)
+            scale = factor
+            break
+        }
+        guard let value = Double(text), value.isFinite, value > 0, value * scale <= 366 * 86_400 else { return nil }
+        seconds = value * scale
+    }
+
+    var defaultValueDescription: String { seconds.truncatingRemainder(dividingBy: 60) == 0 ? "\(Int(seconds / 60))m" : "\(seconds)s" }
 }

@@ -185,6 +185,11 @@ public struct FileFinding: Sendable, Hashable, Codable {
 }
 
 extension FileFinding {
+    enum CodingKeys: String, CodingKey {
+        case name, path, status, version, versionString, productVersion, expected, size, sha256, sha1, md5,
+             translations, peChecksum, reason, baseline, notes
+    }
+
     /// Writes every contract field, with `null` where there is no value, so scripts can rely on the keys.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -204,6 +209,28 @@ extension FileFinding {
         try container.encodeIfPresent(reason, forKey: .reason)
         try container.encodeIfPresent(baseline, forKey: .baseline)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
+    }
+
+    /// Reads what ``encode(to:)`` writes (a worker's report travels to the supervisor as JSON):
+    /// absent `notes` are none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        path = try container.decodeIfPresent(String.self, forKey: .path)
+        status = try container.decode(FileStatus.self, forKey: .status)
+        version = try container.decodeIfPresent(String.self, forKey: .version)
+        versionString = try container.decodeIfPresent(String.self, forKey: .versionString)
+        productVersion = try container.decodeIfPresent(String.self, forKey: .productVersion)
+        expected = try container.decodeIfPresent(String.self, forKey: .expected)
+        size = try container.decodeIfPresent(Int64.self, forKey: .size)
+        sha256 = try container.decodeIfPresent(String.self, forKey: .sha256)
+        sha1 = try container.decodeIfPresent(String.self, forKey: .sha1)
+        md5 = try container.decodeIfPresent(String.self, forKey: .md5)
+        translations = try container.decodeIfPresent([String].self, forKey: .translations)
+        peChecksum = try container.decodeIfPresent(PEChecksum.self, forKey: .peChecksum)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        baseline = try container.decodeIfPresent(BaselineEvidence.self, forKey: .baseline)
+        notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
     }
 }
 

@@ -117,7 +117,7 @@ public struct ManifestSignature: Sendable, Hashable {
 }
 
 /// What the signature beside a manifest says about it.
-public enum SignatureStatus: Sendable, Hashable {
+public enum SignatureStatus: Sendable, Hashable, Codable {
     /// A trusted key signed exactly these bytes.
     case verified(signer: String)
     /// There is no `.sig` file.

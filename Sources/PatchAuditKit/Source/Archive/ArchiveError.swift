@@ -18,6 +18,10 @@ public struct ArchiveError: Error, Sendable, Hashable, CustomStringConvertible {
         case io
         /// A check was skipped because a limit was reached (reported, the scan goes on).
         case limit
+        /// The bytes break a bound patchaudit keeps before handing them to libarchive (a gzip
+        /// header whose file name runs on for more than 32 KiB): not read, as a damaged or
+        /// hostile file.
+        case refused
     }
 
     public var code: Code

@@ -86,7 +86,7 @@ final class ArchiveReader {
             if let compression = ArchiveSniffer.compression(of: head) {
                 if compression == .gzip,
                    let problem = ArchiveSniffer.gzipHeaderProblem(head, atEnd: head.count < ArchiveSniffer.gzipHeaderPeek) {
-                    throw ArchiveError(.fatal, problem)
+                    throw ArchiveError(.refused, problem)
                 }
                 let status = archive_read_append_filter(handle, compression.filterCode)
                 if status != PA_ARCHIVE_OK && status != PA_ARCHIVE_WARN {

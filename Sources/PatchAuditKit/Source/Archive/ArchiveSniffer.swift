@@ -114,7 +114,7 @@ enum ArchiveSniffer {
             while at < limit && head[at] != 0 { at += 1 }
             if at >= head.count && atEnd { return nil }
             if at >= limit {
-                return "its gzip header's \(field) field runs on past \(maxGzipField) bytes: a malformed or hostile stream (libarchive 3.6.2 would read on without end)"
+                return "its gzip header's \(field) field runs on past \(maxGzipField) bytes, which no gzip tool writes (libarchive 3.6.2 reads such fields without bound)"
             }
             at += 1
         }

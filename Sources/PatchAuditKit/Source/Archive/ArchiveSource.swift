@@ -1,3 +1,4 @@
+import CCrashNote
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -199,7 +200,7 @@ final class ArchiveWalk {
         for wanted in catalog.wanted where !outcome.stopped {
             let name = normalise(wanted.name, backslashes: true)
             let path = ScanPath(bytes: prefix + name)
-            outcome.lastEntryBytes = prefix + name
+            noteReading(path.bytes)
             let matched = matcher.match(lastComponent(name))
             if wanted.isSymbolicLink {
                 if let matched {
@@ -289,7 +290,7 @@ final class ArchiveWalk {
             if outcome.stopped { return }
 
             let name = normalise(entry.name, backslashes: reader.usesBackslashes)
-            outcome.lastEntryBytes = prefix + name
+            noteReading(prefix + name)
             if entry.isDirectory {
                 outcome.summary.directoriesVisited += 1
                 continue
@@ -692,6 +693,23 @@ final class ArchiveWalk {
                 detail: "the archive's stream expands more than \(limits.maxCompressionRatio):1 (\(stream) bytes from \(raw)); the scan stopped as for a compression bomb"))
         }
     }
+
+    /// The entry whose header was just read: for messages about what came after it, and for the
+    /// crash note a worker sends if reading it kills the process (`crash_note.h`).
+    func noteReading(_ path: [UInt8]) {
+        outcome.lastEntryBytes = path
+        path.withUnsafeBytes { pa_crash_note_set($0.baseAddress, $0.count) }
+        #if DEBUG
+        if let name = Self.faultEntry, lastComponent(path).elementsEqual(name.utf8) { pa_test_segfault() }
+        #endif
+    }
+
+    #if DEBUG
+    /// Test builds only: `PATCHAUDIT_TEST_WORKER_FAULT=segfault-entry:NAME` faults in C when an
+    /// entry named NAME is reached, so tests see the crash note name a real entry.
+    static let faultEntry: String? = getenv("PATCHAUDIT_TEST_WORKER_FAULT").map { String(cString: $0) }?
+        .split(separator: ",").first { $0.hasPrefix("segfault-entry:") }.map { String($0.dropFirst("segfault-entry:".count)) }
+    #endif
 
     func stop(_ hit: LimitHit) {
         addLimit(hit)

@@ -1,0 +1,325 @@
+import Foundation
+import Subprocess
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scans targets in worker processes of the same binary, so that whatever one target does to
+/// the code reading it (a segfault in libarchive, a loop, runaway memory) costs that target
+/// only: it becomes an `error` target whose reason names the cause, the worker is replaced,
+/// and every other target is scanned and reported as usual.
+///
+/// The shape is Chromium's utility processes and PostgreSQL's backends: `jobs` long-lived
+/// workers (spawned with swift-subprocess) take targets one at a time over a pipe and answer
+/// each with its report (``WorkerProtocol``). The supervisor only schedules, watches and
+/// writes: it never reads a byte of a target.
+/// - **Time:** a target that takes longer than the time limit is stopped (the worker is asked
+///   for its crash note with SIGUSR1, then killed).
+/// - **Memory:** the supervisor reads each worker's resident memory (`/proc/PID/statm`) five
+///   times a second and stops it above the limit; the worker's own address-space limit
+///   catches an allocation that jumps past it between two looks.
+/// - **CPU:** the worker gives each target a CPU-time budget (`RLIMIT_CPU`); past it the kernel
+///   ends it with SIGXCPU.
+/// - **Crashes:** a fatal signal first writes the entry being read (the crash note), so the
+///   reason says where.
+/// Standard input (`-`) is scanned by a worker of its own that reads the supervisor's standard
+/// input directly. Reports come back in target order, each as soon as it and all before it
+/// are done.
+public struct WorkerPool: Sendable {
+    /// The binary to run (this one) and the arguments that make it a worker.
+    public var executable: String
+    public var arguments: [String]
+    public var setup: WorkerSetup
+    /// Workers running at once.
+    public var jobs: Int
+
+    public init(executable: String, arguments: [String], setup: WorkerSetup, jobs: Int) {
+        self.executable = executable
+        self.arguments = arguments
+        self.setup = setup
+        self.jobs = max(1, jobs)
+    }
+
+    /// A worker refused to start: a manifest changed between the supervisor's check and the
+    /// worker's read. Nothing after it can be trusted, so the run stops (exit 78).
+    public struct SetupRefused: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Scans `targets`, handing each report to `emit` in target order.
+    public func scan(targets: [String], emit: @escaping @Sendable (TargetReport) throws -> Void) async throws -> [TargetReport] {
+        let queue = TargetQueue(targets)
+        let (stream, delivery) = AsyncStream.makeStream(of: (Int, TargetReport).self)
+        let slots = min(jobs, max(1, targets.count))
+        return try await withThrowingTaskGroup(of: Void.self, returning: [TargetReport].self) { group in
+            group.addTask {
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { workers in
+                        for _ in 0..<slots {
+                            workers.addTask { try await self.runSlot(queue: queue) { delivery.yield($0) } }
+                        }
+                        try await workers.waitForAll()
+                    }
+                } catch {
+                    delivery.finish()
+                    throw error
+                }
+                delivery.finish()
+            }
+            var results = [TargetReport?](repeating: nil, count: targets.count)
+            var nextToEmit = 0
+            for await (index, report) in stream where results.indices.contains(index) && results[index] == nil {
+                results[index] = report
+                while nextToEmit < results.count, let ready = results[nextToEmit] {
+                    try emit(ready)
+                    nextToEmit += 1
+                }
+            }
+            try await group.waitForAll()
+            guard nextToEmit == results.count else {
+                throw SetupRefused(description: "the workers ended with \(results.count - nextToEmit) targets unanswered")
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    // MARK: - Slots
+
+    /// One slot: a worker at a time, replaced when it dies, until no target is left.
+    func runSlot(queue: TargetQueue, deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws {
+        var next = await queue.take()
+        while let item = next {
+            try Task.checkCancellation()
+            if item.target == "-" {
+                deliver((item.index, try await scanStandardInput(item)))
+                next = await queue.take()
+            } else {
+                next = try await runWorker(first: item, queue: queue, deliver: deliver)
+            }
+        }
+    }
+
+    /// Starts a worker, gives it `first` and then further targets from the queue until the
+    /// queue is empty or the worker dies. Returns the target to go on with (one a dead worker
+    /// never received), or nil.
+    func runWorker(first: TargetQueue.Item, queue: TargetQueue,
+                   deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws -> TargetQueue.Item? {
+        let execution = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded()]),
+            environment: workerEnvironment, input: .inputWriter, output: .sequence, error: .sequence
+        ) { execution -> SessionEnd in
+            let session = WorkerSession(pid: execution.processIdentifier.value, memoryLimit: setup.memoryLimit)
+            session.start(output: execution.standardOutput, errors: execution.standardError)
+            let signal: WorkerSession.Signaller = { try? execution.send(signal: $0) }
+            do {
+                var item: TargetQueue.Item? = first
+                while let current = item {
+                    try Task.checkCancellation()
+                    let request = try JSONEncoder().encode(WorkerRequest(index: current.index, target: current.target))
+                    do {
+                        _ = try await execution.standardInputWriter.write(WorkerProtocol.frame(.request, Array(request)))
+                    } catch {
+                        // The worker is gone before it got this target: not the target's doing.
+                        _ = await session.kill(WorkerSession.Ending(), signal: signal)
+                        await session.finish()
+                        return SessionEnd(retry: current)
+                    }
+                    switch try await session.awaitReport(for: current, timeout: setup.targetTimeout, signal: signal) {
+                    case .report(let report):
+                        deliver((current.index, report))
+                        item = await queue.take()
+                        while let stdin = item, stdin.target == "-" {
+                            // Standard input has a worker of its own.
+                            deliver((stdin.index, try await scanStandardInput(stdin)))
+                            item = await queue.take()
+                        }
+                    case .ended(let ending):
+                        let errors = await session.errorTail()
+                        await session.finish()
+                        return SessionEnd(failed: current, ending: ending, errors: errors)
+                    }
+                }
+                try? await execution.standardInputWriter.finish()
+                await session.awaitClose()
+                await session.finish()
+                return SessionEnd()
+            } catch {
+                _ = await session.kill(WorkerSession.Ending(), signal: signal)
+                await session.finish()
+                throw error
+            }
+        }
+        let end = execution.closureResult
+        if let failed = end.failed {
+            deliver((failed.index, failureReport(for: failed.target, ending: end.ending, status: execution.terminationStatus, errors: end.errors)))
+            return await queue.take()
+        }
+        if let retry = end.retry { return retry }
+        return await queue.take()
+    }
+
+    /// Scans standard input in a worker whose standard input is this process's own.
+    func scanStandardInput(_ item: TargetQueue.Item) async throws -> TargetReport {
+        let execution = try await Subprocess.run(
+            .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded(), "--stdin"]),
+            environment: workerEnvironment, input: .fileDescriptor(.standardInput, closeAfterSpawningProcess: false),
+            output: .sequence, error: .sequence
+        ) { execution -> (TargetReport?, WorkerSession.Ending, String) in
+            let session = WorkerSession(pid: execution.processIdentifier.value, memoryLimit: setup.memoryLimit)
+            session.start(output: execution.standardOutput, errors: execution.standardError)
+            let signal: WorkerSession.Signaller = { try? execution.send(signal: $0) }
+            do {
+                switch try await session.awaitReport(for: item, timeout: setup.targetTimeout, signal: signal) {
+                case .report(let report):
+                    await session.awaitClose()
+                    await session.finish()
+                    return (report, WorkerSession.Ending(), "")
+                case .ended(let ending):
+                    let errors = await session.errorTail()
+                    await session.finish()
+                    return (nil, ending, errors)
+                }
+            } catch {
+                _ = await session.kill(WorkerSession.Ending(), signal: signal)
+                await session.finish()
+                throw error
+            }
+        }
+        let (report, ending, errors) = execution.closureResult
+        return report ?? failureReport(for: item.target, ending: ending, status: execution.terminationStatus, errors: errors)
+    }
+
+    /// The environment of a worker: this one's, with Swift's backtracer off unless the user
+    /// asked for it (a crash should end the worker at once; the crash note says where).
+    var workerEnvironment: Environment {
+        ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] == nil ? .inherit.updating(["SWIFT_BACKTRACE": "enable=no"]) : .inherit
+    }
+
+    /// How one worker session ended.
+    struct SessionEnd: Sendable {
+        /// The target in flight when the worker died or was stopped.
+        var failed: TargetQueue.Item?
+        var ending = WorkerSession.Ending()
+        var errors = ""
+        /// A target the worker never received (it was gone already).
+        var retry: TargetQueue.Item?
+    }
+
+    // MARK: - Failure reports
+
+    /// The `error` report of a target whose worker died or was stopped.
+    func failureReport(for target: String, ending: WorkerSession.Ending, status: TerminationStatus, errors: String) -> TargetReport {
+        let place = ending.note.map { $0.isEmpty ? "" : " while reading \(ScanPath(bytes: $0).display)" } ?? ""
+        let lastWords = TerminationText.lastWords(errors)
+        let said = lastWords.map { "; the worker's last message: \(TerminationText.quote($0))" } ?? ""
+        let signal: Int32? = if case .signaled(let number) = status { number } else { nil }
+        let allocationFailed = errors.contains("could not allocate") || errors.contains("Cannot allocate memory") || errors.contains("out of memory")
+        var limit: LimitHit?
+        let reason: Reason
+        if let broken = ending.protocolError {
+            reason = Reason(rule: "worker-failed", verdict: .error,
+                message: "\(target): the worker process reading it broke the protocol (\(broken)) and was stopped\(place)\(said); no other target was affected; this is a bug in patchaudit: please report it",
+                found: broken)
+        } else if ending.stoppedFor == .time {
+            let text = TerminationText.duration(setup.targetTimeout)
+            limit = LimitHit(limit: "target-timeout", value: Int64(setup.targetTimeout.rounded(.up)),
+                             detail: "reading \(target) took longer than \(text)\(place)")
+            reason = Reason(rule: "target-timeout", verdict: .error,
+                message: "\(target): reading it took longer than the time limit of \(text) (--target-timeout)\(place), so it was stopped; a copy this slow is either very large (scan it alone with a higher --target-timeout) or holds something that makes the reader loop",
+                found: "stopped after \(text)", expected: "within \(text)")
+        } else if ending.stoppedFor == .memory || (signal != nil && allocationFailed) {
+            let mebibytes = setup.memoryLimit >> 20
+            limit = LimitHit(limit: "worker-memory", value: setup.memoryLimit,
+                             detail: "reading \(target) needed more than \(mebibytes) MiB of memory\(place)")
+            reason = Reason(rule: "worker-memory-limit", verdict: .error,
+                message: "\(target): reading it needed more than the memory limit of \(mebibytes) MiB (--worker-memory)\(place), so it was stopped; raise --worker-memory to read it, or get a copy that is not damaged",
+                found: ending.residentBytes.map { "\($0 >> 20) MiB resident" } ?? "allocation failed", expected: "at most \(mebibytes) MiB")
+        } else if signal == SIGXCPU {
+            let seconds = Int64((setup.targetTimeout * Double(max(1, setup.walkers))).rounded(.up))
+            limit = LimitHit(limit: "target-cpu-time", value: seconds, detail: "reading \(target) used more than \(seconds) s of CPU time\(place)")
+            reason = Reason(rule: "worker-cpu-limit", verdict: .error,
+                message: "\(target): reading it used more than \(seconds) s of CPU time (the budget that follows from --target-timeout)\(place), so it was stopped; the copy may hold something that makes the reader loop",
+                found: "SIGXCPU", expected: "at most \(seconds) s of CPU")
+        } else if let signal {
+            reason = Reason(rule: "worker-crashed", verdict: .error,
+                message: "\(target): the worker process reading it crashed with \(TerminationText.signalName(signal))\(place)\(said). This is a bug in patchaudit or in a library it uses (libarchive), not a finding about the copy, and no other target was affected; please report it, with the file if you can share it",
+                found: TerminationText.signalName(signal))
+        } else {
+            let code: String = if case .exited(let value) = status { "\(value)" } else { "\(status)" }
+            reason = Reason(rule: "worker-failed", verdict: .error,
+                message: "\(target): the worker process reading it ended (exit status \(code)) without a report\(place)\(said); no other target was affected; scan it again, and report it if it happens again",
+                found: "exit status \(code)")
+        }
+        var report = TargetReport.failed(target, kind: Self.kind(of: target), reason: reason)
+        if let limit { report.limitsHit = [limit] }
+        return report
+    }
+
+    /// Whether a target names a folder or a file, from its metadata alone (the supervisor
+    /// never reads a target).
+    static func kind(of target: String) -> TargetReport.Kind {
+        if target == "-" { return .archive }
+        guard case .success(let status) = Syscalls.status(ofPath: target) else { return .missing }
+        return status.st_mode & S_IFMT == S_IFDIR ? .directory : .archive
+    }
+}
+
+/// The targets of a run, handed out one at a time to whichever worker is free.
+actor TargetQueue {
+    struct Item: Sendable {
+        var index: Int
+        var target: String
+    }
+
+    private let targets: [String]
+    private var next = 0
+
+    init(_ targets: [String]) {
+        self.targets = targets
+    }
+
+    func take() -> Item? {
+        guard next < targets.count else { return nil }
+        defer { next += 1 }
+        return Item(index: next, target: targets[next])
+    }
+}
+
+/// Words for signals, durations and quoted worker messages.
+enum TerminationText {
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [SIGSEGV: "SIGSEGV (segmentation fault)", SIGBUS: "SIGBUS (bus error)",
+                                      SIGILL: "SIGILL (illegal instruction: a runtime check failed)",
+                                      SIGTRAP: "SIGTRAP (a runtime check failed)", SIGABRT: "SIGABRT (abort)",
+                                      SIGFPE: "SIGFPE (arithmetic fault)", SIGKILL: "SIGKILL (killed)",
+                                      SIGTERM: "SIGTERM (terminated)", SIGXCPU: "SIGXCPU (CPU time limit)"]
+        return names[signal] ?? "signal \(signal)"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds >= 3600, seconds.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(seconds / 3600))h" }
+        if seconds >= 60, seconds.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(seconds / 60))m" }
+        if seconds == seconds.rounded() { return "\(Int(seconds))s" }
+        return String(format: "%.1fs", seconds)
+    }
+
+    /// What a dying worker said last: the Swift runtime's "Fatal error: ..." line when there
+    /// is one (without the source location before it), else its last line that is not part of
+    /// a stack trace.
+    static func lastWords(_ errors: String) -> String? {
+        let lines = errors.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let fatal = lines.last(where: { $0.contains("Fatal error") }), let range = fatal.range(of: "Fatal error") {
+            return String(fatal[range.lowerBound...])
+        }
+        return lines.last { line in
+            !line.hasPrefix("Current stack trace") && !(line.first?.isNumber ?? false) && !line.contains("Backtrace")
+        }
+    }
+
+    /// A worker's stderr line, bounded and made safe for every output format.
+    static func quote(_ line: String) -> String {
+        let trimmed = line.count > 300 ? String(line.prefix(300)) + "..." : line
+        return "\"" + TerminalText.safe(trimmed) + "\""
+    }
+}

@@ -1,0 +1,150 @@
+import CCrashNote
+import Foundation
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The worker's side: a process of the same binary that scans targets one at a time for a
+/// ``WorkerPool`` and answers each with its report. Whatever a target does to it (a crash in
+/// libarchive, a loop, runaway memory) ends this process only; the supervisor reports that
+/// target as `error` and starts another worker for the rest.
+///
+/// Before reading any target the worker limits itself: no core files (a crash must not write
+/// into the working directory, which may be evidence), an address space of the memory limit
+/// plus headroom (`RLIMIT_AS`), and per target a CPU-time budget (`RLIMIT_CPU`) derived from the
+/// time limit. It installs the crash note (`crash_note.h`), so a fatal signal sends the
+/// supervisor the entry being read before the process dies.
+public enum WorkerService {
+    /// Address space allowed beyond the memory limit: thread stacks and malloc arenas reserve
+    /// far more than they touch (an idle worker maps about 250 MiB).
+    static let addressSpaceHeadroom: Int64 = 2 << 30
+
+    /// Runs a worker: requests from standard input, reports to standard output, until standard
+    /// input ends. With `stdinTarget`, scans standard input itself as the one target (`-`) and
+    /// exits. Returns the exit status.
+    public static func run(setup: WorkerSetup, stdinTarget: Bool) -> Int32 {
+        let output = FileDescriptor.standardOutput
+        limitItself(setup)
+        let manifests: [LoadedManifest]
+        do {
+            manifests = try loadManifests(setup.manifests)
+        } catch {
+            write(.refusal, Array(error.description.utf8), to: output)
+            return 78
+        }
+        pa_crash_note_install(output.rawValue)
+        let scanner = TargetScanner(configuration: ScanConfiguration(manifests: manifests, limits: setup.limits, jobs: 1, walkers: setup.walkers))
+        if stdinTarget {
+            return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, output: output) ? 0 : 74
+        }
+        var decoder = WorkerProtocol.FrameDecoder()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            do {
+                while let frame = try decoder.next() {
+                    guard frame.type == .request, let request = try? JSONDecoder().decode(WorkerRequest.self, from: Data(frame.payload)) else {
+                        return 65
+                    }
+                    guard answer(request, scanner: scanner, setup: setup, output: output) else { return 74 }
+                }
+            } catch {
+                return 65
+            }
+            switch chunk.withUnsafeMutableBytes({ Syscalls.read(.standardInput, into: $0) }) {
+            case .success(0), .failure: return 0
+            case .success(let got): decoder.append(chunk[0..<got])
+            }
+        }
+    }
+
+    /// Scans one target and writes its report; false when the report could not be written.
+    static func answer(_ request: WorkerRequest, scanner: TargetScanner, setup: WorkerSetup, output: FileDescriptor) -> Bool {
+        allowCPU(seconds: setup.targetTimeout * Double(max(1, setup.walkers)))
+        pa_crash_note_clear()
+        #if DEBUG
+        injectFault(for: request.target)
+        #endif
+        let report = scanner.scan(target: request.target)
+        pa_crash_note_clear()
+        guard let payload = try? JSONEncoder().encode(WorkerReply(index: request.index, report: report)) else { return false }
+        return write(.report, Array(payload), to: output)
+    }
+
+    /// Reads each manifest the supervisor checked and refuses one whose bytes changed since:
+    /// the worker judges by exactly the bytes the supervisor verified (and whose signature it
+    /// checked), without needing the keys.
+    static func loadManifests(_ references: [WorkerSetup.ManifestReference]) throws(ManifestError) -> [LoadedManifest] {
+        try references.map { reference throws(ManifestError) in
+            let file = try ManifestLoader.readManifestFile(reference.path)
+            guard file.digests.sha256 == reference.sha256 else {
+                throw ManifestError(file: reference.path, jsonPath: nil,
+                    message: "changed while the scan was starting (SHA-256 \(file.digests.sha256), verified as \(reference.sha256)); run the scan again")
+            }
+            let manifest = try ManifestLoader.parse(data: Data(file.bytes), file: reference.path)
+            return LoadedManifest(manifest: manifest, path: reference.path, sha256: reference.sha256, signature: reference.signature)
+        }
+    }
+
+    /// No core files; the address space bounded.
+    static func limitItself(_ setup: WorkerSetup) {
+        var none = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
+        let (space, overflow) = setup.memoryLimit.addingReportingOverflow(addressSpaceHeadroom)
+        if !overflow, setup.memoryLimit > 0 {
+            var address = rlimit(rlim_cur: rlim_t(space), rlim_max: rlim_t(space))
+            _ = setrlimit(Int32(RLIMIT_AS.rawValue), &address)
+        }
+    }
+
+    /// Lets the next target use `seconds` of CPU time from now (`RLIMIT_CPU`, soft limit: the
+    /// kernel sends SIGXCPU past it, and the crash note says so).
+    static func allowCPU(seconds: Double) {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0, seconds.isFinite, seconds > 0 else { return }
+        let used = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_CPU.rawValue), &limit) == 0 else { return }
+        let wanted = rlim_t(used) + rlim_t(min(seconds.rounded(.up), 1e9))
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        _ = setrlimit(Int32(RLIMIT_CPU.rawValue), &limit)
+    }
+
+    @discardableResult
+    static func write(_ type: WorkerProtocol.FrameType, _ payload: [UInt8], to output: FileDescriptor) -> Bool {
+        let frame = WorkerProtocol.frame(type, payload)
+        do {
+            _ = try frame.withUnsafeBytes { try output.writeAll($0) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    #if DEBUG
+    /// Test builds only: `PATCHAUDIT_TEST_WORKER_FAULT=KIND:NAME` makes the worker misbehave
+    /// on the target whose last path component is NAME, so tests can check that one bad target
+    /// costs only itself. KIND: `segfault` (a real fault in C), `trap` (a Swift runtime trap),
+    /// `spin` (a busy loop: time and CPU limits), `memory` (allocates until stopped), `exit`
+    /// (leaves without a report). Release builds do not contain this code.
+    static func injectFault(for target: String) {
+        guard let spec = ProcessInfo.processInfo.environment["PATCHAUDIT_TEST_WORKER_FAULT"] else { return }
+        for item in spec.split(separator: ",") {
+            let parts = item.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, (target as NSString).lastPathComponent == String(parts[1]) else { continue }
+            let note = Array("test fault in \(target)".utf8)
+            pa_crash_note_set(note, note.count)
+            switch parts[0] {
+            case "segfault": pa_test_segfault()
+            case "trap": preconditionFailure("test fault: a runtime trap while reading \(target)")
+            case "spin": pa_test_spin()
+            case "memory":
+                var hoard: [[UInt8]] = []
+                while true { hoard.append([UInt8](repeating: 1, count: 64 << 20)) }
+            case "exit": exit(7)
+            default: break
+            }
+        }
+    }
+    #endif
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// One bad target costs only itself (issue 8): the debug build's fault hook
+/// (`PATCHAUDIT_TEST_WORKER_FAULT=KIND:NAME`, compiled into test builds only) makes the worker
+/// crash, loop, hoard memory or leave on the target named NAME; that target is an `error` whose
+/// reason says why and where, and every other target is reported as it is without the fault,
+/// in every format, with exit status 3.
+@Suite struct WorkerIsolationTests {
+    static let good = [CLITests.trees.appendingPathComponent("patch-needed-sr1").path,
+                       CLIArchiveTests.archives.appendingPathComponent("zip/up-to-date-sr1.zip").path,
+                       CLIArchiveTests.archives.appendingPathComponent("tar.gz/review-unknown-build.tar.gz").path]
+
+    /// A copy of a good archive under a name of its own, in a fresh folder (removed by the caller).
+    static func badTarget(named name: String) throws -> (folder: URL, path: String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-fault-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent(name)
+        try FileManager.default.copyItem(at: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip"), to: path)
+        return (folder, path.path)
+    }
+
+    static func lines(_ run: CLITests.Run) throws -> [[String: Any]] {
+        try run.text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    static func rules(_ target: [String: Any]) -> [String] {
+        (target["reasons"] as? [[String: Any]] ?? []).compactMap { $0["rule"] as? String }
+    }
+
+    static func message(_ target: [String: Any]) -> String {
+        (target["reasons"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }.joined(separator: " | ")
+    }
+
+    struct Fault: Sendable, CustomStringConvertible {
+        var kind: String
+        var rule: String
+        var says: String
+        var options: [String] = []
+        var description: String { kind }
+    }
+
+    static let faults = [
+        Fault(kind: "segfault", rule: "worker-crashed", says: "SIGSEGV"),
+        Fault(kind: "trap", rule: "worker-crashed", says: "Fatal error: test fault"),
+        Fault(kind: "spin", rule: "target-timeout", says: "time limit of 2s", options: ["--target-timeout", "2s"]),
+        Fault(kind: "memory", rule: "worker-memory-limit", says: "memory limit of 256 MiB", options: ["--worker-memory", "268435456"]),
+        Fault(kind: "exit", rule: "worker-failed", says: "exit status 7"),
+    ]
+
+    @Test(arguments: faults)
+    func aFaultyTargetIsAnErrorAndTheOthersAreUntouched(_ fault: Fault) throws {
+        let (folder, bad) = try Self.badTarget(named: "bad-\(fault.kind).zip")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let targets = [Self.good[0], bad, Self.good[1], Self.good[2]]
+        let clean = try Self.lines(CLITests.run(["scan"] + targets + ["--format", "ndjson", "--jobs", "2"]))
+        let run = try CLITests.run(["scan"] + targets + ["--format", "ndjson", "--jobs", "2"] + fault.options,
+                                   environment: ["PATCHAUDIT_TEST_WORKER_FAULT": "\(fault.kind):bad-\(fault.kind).zip"])
+        #expect(run.status == 3)
+        let faulty = try Self.lines(run)
+        #expect(faulty.map { $0["target"] as? String } == targets)
+        #expect(faulty[1]["verdict"] as? String == "error")
+        #expect(Self.rules(faulty[1]) == [fault.rule])
+        #expect(Self.message(faulty[1]).contains(fault.says), "\(Self.message(faulty[1]))")
+        #expect(Self.message(faulty[1]).contains(bad))
+        // The others: exactly what a run without the fault says about them.
+        for index in [0, 2, 3] {
+            var expected = clean[index], got = faulty[index]
+            expected.removeValue(forKey: "manifests")
+            got.removeValue(forKey: "manifests")
+            #expect(NSDictionary(dictionary: got).isEqual(to: expected), "\(targets[index])")
+        }
+    }
+
+    @Test func theCrashNoteNamesTheEntryBeingRead() throws {
+        let target = CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip").path
+        let run = try CLITests.run(["scan", target, "--format", "json"],
+                                   environment: ["PATCHAUDIT_TEST_WORKER_FAULT": "segfault-entry:EMSMDB32.DLL"])
+        #expect(run.status == 3)
+        let report = try #require((try run.json()["targets"] as? [[String: Any]])?.first)
+        #expect(Self.rules(report) == ["worker-crashed"])
+        #expect(Self.message(report).contains("while reading WINDOWS/SYSTEM/EMSMDB32.DLL"), "\(Self.message(report))")
+    }
+
+    @Test func allFormatsReportTheCrashAndTheRest() throws {
+        let (folder, bad) = try Self.badTarget(named: "bad.zip")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["PATCHAUDIT_TEST_WORKER_FAULT": "segfault:bad.zip", "NO_COLOR": "1"]
+        let json = try CLITests.run(["scan", Self.good[0], bad, Self.good[1], "--format", "json"], environment: environment)
+        #expect(json.status == 3)
+        let targets = try #require(try json.json()["targets"] as? [[String: Any]])
+        #expect(targets.map { $0["verdict"] as? String } == ["patch-needed", "error", "up-to-date"])
+        #expect(try json.json()["verdict"] as? String == "error")
+        let table = try CLITests.run(["scan", Self.good[0], bad, Self.good[1]], environment: environment)
+        #expect(table.status == 3)
+        #expect(table.text.contains("\(bad)  ERROR"))
+        #expect(table.text.contains("SIGSEGV"))
+        #expect(table.text.contains("3 targets: 1 error, 1 patch-needed, 1 up-to-date"))
+    }
+
+    @Test func standardInputHasAWorkerOfItsOwn() throws {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan", Self.good[0], "-", "--format", "ndjson"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PATCHAUDIT_TEST_WORKER_FAULT": "segfault:-"]) { $1 }
+        process.standardInput = try FileHandle(forReadingFrom: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip"))
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3)
+        let verdicts = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["verdict"] as? String
+        }
+        #expect(verdicts == ["patch-needed", "error"])
+    }
+
+    @Test func aChangedManifestStopsTheRunWith78() throws {
+        // The supervisor checks the manifest, then the worker reads it again: bytes that changed in
+        // between are refused. Simulated by a setup whose recorded digest is wrong.
+        let setup = #"{"limits":{"maxArchiveDepth":3,"maxCompressionRatio":1000,"maxEntries":100,"maxFileSize":1000,"maxFolderDepth":4,"maxListedSkipped":10,"maxMatchedBytes":1000,"maxMatchedFiles":10,"maxNestedArchiveSize":1000,"maxTotalBytes":1000},"manifests":[{"path":"\#(CLITests.root.appendingPathComponent("Manifests/outlook97-archive-patch.json").path)","sha256":"00","signature":{"unsigned":{}}}],"memoryLimit":1073741824,"targetTimeout":60,"walkers":1}"#
+        let run = try CLITests.run(["worker", "--setup", setup])
+        #expect(run.status == 78)
+        #expect(run.text.contains("changed while the scan was starting"))
+    }
+
+    @Test func durationsAndLimitsAreChecked() throws {
+        #expect(try CLITests.run(["scan", Self.good[0], "--target-timeout", "soon"]).status == 64)
+        #expect(try CLITests.run(["scan", Self.good[0], "--target-timeout", "0"]).status == 64)
+        #expect(try CLITests.run(["scan", Self.good[0], "--worker-memory", "1000"]).status == 64)
+        #expect(try CLITests.run(["scan", Self.good[0], "--target-timeout", "1.5h", "--format", "json"]).status == 1)
+    }
+}
