@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fixtures bench install clean
+.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fuzz fuzz-smoke sanitize fixtures bench install clean
 
 all: build
 
@@ -33,7 +33,24 @@ test: deps
 # cross-check of `inspect` against pefile on wine's DLLs from Debian, the manifests against
 # their JSON Schema with an independent validator, and the interop check (manifest keys and
 # signatures against openssl, hashdeep lists against hashdeep).
-check: unit-test pefile-check schema-check interop-check
+check: unit-test pefile-check schema-check interop-check fuzz-smoke
+
+# libFuzzer + AddressSanitizer over each parser of untrusted bytes (scripts/fuzz.sh,
+# Fuzz/README.md). `make fuzz` runs each target FUZZ_SECONDS (default 600); the suite runs each
+# for a short smoke and replays every committed finding.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	bash scripts/fuzz.sh 20
+
+# The Swift suite under AddressSanitizer, then under ThreadSanitizer (own build folders).
+sanitize: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	SWIFT_BACKTRACE=enable=no $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
 unit-test: deps
 	$(SWIFT) build --build-tests

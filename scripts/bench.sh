@@ -4,32 +4,54 @@
 #
 #   bash scripts/bench.sh              (from the repo root; also `make bench`)
 #
-# Two sections, run in this order by default:
+# Four sections, run in this order by default:
 #   dir      a tree of 300,000 files: patchaudit against find(1) and fd(1)
 #   archive  a zip of about 1.5 GB with 60,000 entries whose target DLLs are the last
 #            entries, and a tar.gz of the same files (the DLLs at the end of the stream):
 #            patchaudit against `unzip -l` and `bsdtar -tf` (zip), `bsdtar -tzf` and
 #            `gzip -dc` (tar.gz); peak memory; the report must find the 7 placed files
+#   nested   a zip of about 1.5 GB with 60,000 entries like the archive section's, of which
+#            about 450 are named like archives (.cab .CAB .zip .7z .iso .tar.gz ...): most
+#            are random bytes (downloads, Temporary Internet Files), five are large random
+#            blobs stored as they are (20, 52, 90, 140 and 200 MiB: office.cab, win98se.iso,
+#            ...), and four are real archives holding nothing the manifests watch (a stored
+#            zip, a deflated zip, an ISO 9660 image, a tar.gz); the 7 target DLLs are the
+#            last entries: patchaudit (and patchaudit --max-depth 0) against `unzip -l` and
+#            `bsdtar -tf`; peak memory; the report must find the 7 placed files
+#   fleet    1,000 small zips (copies of Fixtures/trees, cycled through, each with a note
+#            naming its machine) and 4 broken ones (random bytes, cut short, empty, a bad
+#            CRC), scanned in one run: `patchaudit scan DIR/*.zip --format ndjson --jobs 2`;
+#            with PATCHAUDIT_BASELINE, the same scan by another build in the same hyperfine
+#            run and the ratio between them; each target's verdict must be its tree's
+#            (Fixtures/expected.json), error for the broken ones
 #
 # Environment:
-#   BENCH=dir|archive|all              which sections (default all)
+#   BENCH=dir|archive|nested|fleet|all which sections (default all)
 #   BENCH_DIR=/tmp/patchaudit-bench    where the tree and the archives are generated (once;
 #                                      marker files cache them) and where temp files go
 #   PATCHAUDIT=/path/to/patchaudit     use this binary instead of building one with
 #                                      `swift build -c release`;
 #                                      PATCHAUDIT=skip times the other tools only
+#   PATCHAUDIT_BASELINE=/path/to/other/patchaudit
+#                                      fleet: also time this build (an older one, say) in the
+#                                      same hyperfine run; goal: PATCHAUDIT's mean <= 1.05 x
+#                                      the baseline's
 #   BENCH_RUNS=10 BENCH_WARMUP=3       hyperfine's --runs and --warmup (directory)
-#   BENCH_ARCHIVE_RUNS=5 BENCH_ARCHIVE_WARMUP=2   the same for the archives
+#   BENCH_ARCHIVE_RUNS=5 BENCH_ARCHIVE_WARMUP=2   the same for the archives (archive, nested)
+#   BENCH_FLEET_RUNS=5 BENCH_FLEET_WARMUP=1       the same for the fleet
 #
 # All timings are WARM-CACHE: nothing is dropped from the page cache or the dentry
 # cache, and hyperfine's warm-up runs make sure the whole tree (or archive) is cached
 # before the measured runs. The numbers compare directory walking or archive reading +
 # name matching + hashing of the few matching files, not disk I/O. The archives take
-# 3 GB of page cache; the tree about 1.3 GB.
+# 3 GB of page cache, the nested zip 1.5 GB more; the tree about 1.3 GB; the fleet 100 MB.
+# The first run generates everything in BENCH_DIR (about 4.5 GB; the nested zip needs
+# xorriso, installed when missing).
 #
 # Exit status: 0 whatever the figures are (it is a measurement); non-zero only when
-# something failed (a build, a tool, find and fd disagreeing about what matches, or
-# patchaudit's report of an archive not finding the placed DLLs: 1, after the figures).
+# something failed (a build, a tool, find and fd disagreeing about what matches: 2;
+# patchaudit's report of an archive or the nested zip not finding the placed DLLs, or a
+# fleet target without its expected verdict: 1, after the figures).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,14 +69,21 @@ marker="$bench_dir/.generated-v$tree_version-$tree_files"
 archive_entries=60000
 # Bump when the archive generator (scripts/bench_gen.py's zip/tar part) changes.
 archive_version=1
+# Bump when scripts/bench_gen.py's nested part (or the archive plan under it) changes.
+nested_version=1
+fleet_runs=${BENCH_FLEET_RUNS:-5}
+fleet_warmup=${BENCH_FLEET_WARMUP:-1}
+fleet_count=1000
+# Bump when scripts/bench_gen.py's fleet part changes.
+fleet_version=1
 gen="$repo/scripts/bench_gen.py"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 
 case $bench in
-    dir|archive|all) ;;
-    *) die "BENCH must be dir, archive or all (not '$bench')" ;;
+    dir|archive|nested|fleet|all) ;;
+    *) die "BENCH must be dir, archive, nested, fleet or all (not '$bench')" ;;
 esac
 want() { [ "$bench" = all ] || [ "$bench" = "$1" ]; }
 
@@ -81,7 +110,7 @@ need hyperfine hyperfine
 if want dir; then need fdfind fd-find; fi
 need sha256sum coreutils
 need find findutils
-if want archive; then
+if want archive || want nested; then
     need unzip unzip
     need bsdtar libarchive-tools
     need gzip gzip
@@ -101,6 +130,14 @@ if [ "$pa" != skip ]; then
     [ -x "$pa" ] || die "patchaudit binary not found or not executable: $pa"
     # A binary outside the repo's .build does not find the shipped manifests by
     # itself: point it at the repo's.
+    if [ -z "${PATCHAUDIT_MANIFEST_DIR:-}" ] && [ -d "$repo/Manifests" ]; then
+        export PATCHAUDIT_MANIFEST_DIR="$repo/Manifests"
+    fi
+fi
+baseline=${PATCHAUDIT_BASELINE:-}
+if [ -n "$baseline" ]; then
+    [ -x "$baseline" ] || die "PATCHAUDIT_BASELINE is not an executable file: $baseline"
+    want fleet || say "note: PATCHAUDIT_BASELINE is only used by the fleet section"
     if [ -z "${PATCHAUDIT_MANIFEST_DIR:-}" ] && [ -d "$repo/Manifests" ]; then
         export PATCHAUDIT_MANIFEST_DIR="$repo/Manifests"
     fi
@@ -154,6 +191,93 @@ print(round(100 * (1 - (i1 - i0) / max(1, t1 - t0))))'
 elapsed() { # elapsed START-NS: seconds since, with milliseconds
     local ms=$(( ($(date +%s%N) - $1) / 1000000 ))
     printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+
+# The placed files (ARCPATH=FIXTURE) of the archive and nested sections, written last in
+# this order: the scanner finds them only after it has gone past (or around) everything else.
+placed=()
+set_placed() {
+    [ "${#placed[@]}" -gt 0 ] && return
+    local S=WINDOWS/SYSTEM O="Program Files/Microsoft Office/Office"
+    placed=(
+        "$S/EMSABP32.DLL=$(pick_or_standin emsabp32 dll 5.5.1960.3)"
+        "$S/EMSMDB32.DLL=$(pick_or_standin emsmdb32 dll 5.5.1960.3)"
+        "$S/EMSUI32.DLL=$(pick_or_standin emsui32 dll 5.5.1960.3)"
+        "$S/EMSUIX32.DLL=$(pick_or_standin emsuix32 dll 8.0.1960.3)"
+        "$S/MSPST32.DLL=$(pick_or_standin mspst32 dll 5.5.2392.0)"
+        "$O/OUTLLIB.DLL=$(pick_or_standin outllib dll 8.2.0.4212)"
+        "$O/OUTLOOK.EXE=$(pick_or_standin outlook exe 8.2.0.4212)"
+    )
+}
+placed_key() { # 12 hex digits of a digest of the placed names and bytes (for cache markers)
+    local p
+    for p in "${placed[@]}"; do printf '%s ' "${p%%=*}"; sha256sum <"${p#*=}"; done | sha256sum | cut -c1-12
+}
+
+# What patchaudit's JSON report of an archive says about the placed files.
+report_check() { # report_check REPORT.json
+    python3 - "$1" "${placed[@]}" <<'PY'
+# Prints to stderr what patchaudit's report says about each placed file; prints PASS or
+# FAIL (the target's verdict is patch-needed, 7 files matched, and each placed file is in
+# the report with the fixture's SHA-256) to stdout.
+import hashlib, json, sys
+doc = json.load(open(sys.argv[1]))
+t = doc["targets"][0]
+want = {}
+for pair in sys.argv[2:]:
+    path, _, src = pair.partition("=")
+    want[path] = hashlib.sha256(open(src, "rb").read()).hexdigest()
+found, statuses = {}, {}
+def walk(x):
+    if isinstance(x, dict):
+        if all(isinstance(x.get(k), str) for k in ("name", "path", "sha256")):
+            found.setdefault(x["path"], x)
+        for v in x.values(): walk(v)
+    elif isinstance(x, list):
+        for v in x: walk(v)
+walk(t)
+for inst in t.get("installations", []):
+    for ev in inst.get("evaluations", []):
+        for f in ev.get("files", []):
+            statuses.setdefault(f.get("path"), []).append((ev.get("manifest", "?"), f.get("status", "?")))
+stats = t.get("stats", {})
+matched = stats.get("matchedFiles")
+print(f"==> {t['target']}: kind {t.get('kind')} ({t.get('format', '?')}), verdict {t['verdict']}, "
+      f"{matched} matched files, {stats.get('entries')} entries, limits hit: {len(t.get('limitsHit', []))}",
+      file=sys.stderr)
+ok = t["verdict"] == "patch-needed" and matched == len(want)
+for path, digest in want.items():
+    f = found.get(path)
+    if f is None:
+        ok = False
+        print(f"    MISSING  {path}", file=sys.stderr)
+        continue
+    same = f["sha256"].lower() == digest
+    ok = ok and same
+    status = ", ".join(f"{s} for {m}" for m, s in statuses.get(path, []) if s != "ok") or "ok"
+    print(f"    {'found' if same else 'OTHER SHA-256'}  {path}  {f.get('version', '?')}  {status}",
+          file=sys.stderr)
+# Reasons for error or review, grouped by rule (a disk of random .cab files may give
+# hundreds): the first three of each, and how many.
+by_rule = {}
+for r in t.get("reasons", []):
+    if r.get("verdict") in ("error", "review"):
+        by_rule.setdefault(r.get("rule"), []).append(r.get("message"))
+for rule, messages in by_rule.items():
+    for m in messages[:3]:
+        print(f"    reason: {rule}: {m}", file=sys.stderr)
+    if len(messages) > 3:
+        print(f"    reason: {rule}: ... {len(messages) - 3} more like these ({len(messages)} in all)", file=sys.stderr)
+for lim in t.get("limitsHit", [])[:5]:
+    print(f"    limit: {lim.get('limit')}: {lim.get('detail')}", file=sys.stderr)
+skipped = {}
+for k in t.get("skipped", []):
+    skipped[k.get("kind")] = skipped.get(k.get("kind"), 0) + 1
+if t.get("skippedCount"):
+    print(f"    skipped entries: {t['skippedCount']} (listed: "
+          + ", ".join(f"{n} {k}" for k, n in sorted(skipped.items())) + ")", file=sys.stderr)
+print("PASS" if ok else "FAIL")
+PY
 }
 
 # =============================================================================
@@ -310,21 +434,10 @@ PY
 # =============================================================================
 archive_bench() {
     local zip="$bench_dir/disk.zip" tgz="$bench_dir/disk.tar.gz"
-    # The placed files (ARCPATH=FIXTURE), written last in this order: the scanner finds
-    # them only after it has gone past (or around) everything else.
-    local S=WINDOWS/SYSTEM O="Program Files/Microsoft Office/Office"
-    local placed=(
-        "$S/EMSABP32.DLL=$(pick_or_standin emsabp32 dll 5.5.1960.3)"
-        "$S/EMSMDB32.DLL=$(pick_or_standin emsmdb32 dll 5.5.1960.3)"
-        "$S/EMSUI32.DLL=$(pick_or_standin emsui32 dll 5.5.1960.3)"
-        "$S/EMSUIX32.DLL=$(pick_or_standin emsuix32 dll 8.0.1960.3)"
-        "$S/MSPST32.DLL=$(pick_or_standin mspst32 dll 5.5.2392.0)"
-        "$O/OUTLLIB.DLL=$(pick_or_standin outllib dll 8.2.0.4212)"
-        "$O/OUTLOOK.EXE=$(pick_or_standin outlook exe 8.2.0.4212)"
-    )
+    set_placed
     # The cache is keyed by the generator's version, the entry count and the placed bytes.
-    local key p
-    key=$(for p in "${placed[@]}"; do printf '%s ' "${p%%=*}"; sha256sum <"${p#*=}"; done | sha256sum | cut -c1-12)
+    local key
+    key=$(placed_key)
     local amarker="$bench_dir/.archives-v$archive_version-$archive_entries-$key"
 
     # --- the archives ------------------------------------------------------------
@@ -372,53 +485,7 @@ f = open(sys.argv[1], "rb"); f.seek(-4, 2); print(struct.unpack("<I", f.read(4))
             "$pa" scan "$file" --format json --output "$tmp/$a.json" --fail-on none || status=$?
             [ "$status" = 0 ] || die "patchaudit scan $file failed (exit $status)"
             local verdict
-            verdict=$(python3 - "$tmp/$a.json" "${placed[@]}" <<'PY'
-# Prints to stderr what patchaudit's report says about each placed file; prints PASS or
-# FAIL (the target's verdict is patch-needed, 7 files matched, and each placed file is in
-# the report with the fixture's SHA-256) to stdout.
-import hashlib, json, sys
-doc = json.load(open(sys.argv[1]))
-t = doc["targets"][0]
-want = {}
-for pair in sys.argv[2:]:
-    path, _, src = pair.partition("=")
-    want[path] = hashlib.sha256(open(src, "rb").read()).hexdigest()
-found, statuses = {}, {}
-def walk(x):
-    if isinstance(x, dict):
-        if all(isinstance(x.get(k), str) for k in ("name", "path", "sha256")):
-            found.setdefault(x["path"], x)
-        for v in x.values(): walk(v)
-    elif isinstance(x, list):
-        for v in x: walk(v)
-walk(t)
-for inst in t.get("installations", []):
-    for ev in inst.get("evaluations", []):
-        for f in ev.get("files", []):
-            statuses.setdefault(f.get("path"), []).append((ev.get("manifest", "?"), f.get("status", "?")))
-stats = t.get("stats", {})
-matched = stats.get("matchedFiles")
-print(f"==> {t['target']}: kind {t.get('kind')} ({t.get('format', '?')}), verdict {t['verdict']}, "
-      f"{matched} matched files, {stats.get('entries')} entries, limits hit: {len(t.get('limitsHit', []))}",
-      file=sys.stderr)
-ok = t["verdict"] == "patch-needed" and matched == len(want)
-for path, digest in want.items():
-    f = found.get(path)
-    if f is None:
-        ok = False
-        print(f"    MISSING  {path}", file=sys.stderr)
-        continue
-    same = f["sha256"].lower() == digest
-    ok = ok and same
-    status = ", ".join(f"{s} for {m}" for m, s in statuses.get(path, []) if s != "ok") or "ok"
-    print(f"    {'found' if same else 'OTHER SHA-256'}  {path}  {f.get('version', '?')}  {status}",
-          file=sys.stderr)
-for r in t.get("reasons", []):
-    if r.get("verdict") in ("error", "review"):
-        print(f"    reason: {r.get('rule')}: {r.get('message')}", file=sys.stderr)
-print("PASS" if ok else "FAIL")
-PY
-)
+            verdict=$(report_check "$tmp/$a.json")
             [ $a = zip ] && report_zip=$verdict || report_tgz=$verdict
         done
     fi
@@ -525,14 +592,313 @@ print(f"  tar.gz memory:               {pf(mt <= 64)} ({mt:.1f} MiB)")
 print(f"  zip report:                  {report['zip']} (verdict patch-needed, {f['placed']} matched files, the fixtures' SHA-256)")
 print(f"  tar.gz report:               {report['tgz']} (verdict patch-needed, {f['placed']} matched files, the fixtures' SHA-256)")
 PY
-    [ "$report_zip" != FAIL ] && [ "$report_tgz" != FAIL ] || archive_report_failed=1
+    [ "$report_zip" != FAIL ] || report_failed+=("archive (zip)")
+    [ "$report_tgz" != FAIL ] || report_failed+=("archive (tar.gz)")
 }
 
 # =============================================================================
-archive_report_failed=0
+# nested: a zip like disk.zip with archives inside, most of them random bytes
+# =============================================================================
+nested_bench() {
+    local zip="$bench_dir/nested.zip"
+    set_placed
+    # The cache is keyed by the generator's version, the entry count and the placed bytes.
+    local key
+    key=$(placed_key)
+    local nmarker="$bench_dir/.nested-v$nested_version-$archive_entries-$key"
+
+    # --- the zip -----------------------------------------------------------------
+    if [ ! -e "$nmarker" ] || [ ! -f "$zip" ]; then
+        need xorriso xorriso    # for the ISO 9660 image inside
+        say "generating $zip (about $archive_entries entries, about 1.5 GB; once; cached by $nmarker)"
+        rm -f "$zip" "$zip.part" "$bench_dir"/.nested-*
+        local gen_start
+        gen_start=$(date +%s%N)
+        # scripts/bench_gen.py `nested`: the archive section's plan with archive names, blobs and
+        # real archives in it; niced (CPU-bound, one process, nothing is timed meanwhile).
+        nice -n 10 python3 "$gen" nested "$zip.part" "$archive_entries" "${placed[@]}" \
+            || die "generating $zip failed"
+        mv "$zip.part" "$zip"
+        sync    # no writeback during the timing
+        touch "$nmarker"
+        say "nested zip generated in $(elapsed "$gen_start") s"
+    else
+        say "using the cached nested zip $zip ($nmarker)"
+    fi
+    local zip_bytes zip_entries named
+    zip_bytes=$(stat -c %s "$zip")
+    unzip -Z1 "$zip" >"$tmp/nested.list"
+    zip_entries=$(wc -l <"$tmp/nested.list")
+    # Entries named like archives: the endings patchaudit opens, in any case.
+    named=$(grep -ciE '\.(zip|cab|7z|iso|tar|tgz|tbz2|txz|tzst|tar\.(gz|bz2|xz|zst))$' "$tmp/nested.list" || true)
+    say "nested.zip: $((zip_bytes >> 20)) MiB, $zip_entries entries, $named of them named like archives; the largest:"
+    python3 - "$zip" <<'PY' >&2
+import sys, zipfile
+for i in sorted(zipfile.ZipFile(sys.argv[1]).infolist(), key=lambda i: -i.file_size)[:6]:
+    how = "stored" if i.compress_type == zipfile.ZIP_STORED else "deflated"
+    print(f"    {i.file_size / (1 << 20):6.1f} MiB {how:<8} {i.filename}")
+PY
+    say "last entries of the zip: $(tail -n "${#placed[@]}" "$tmp/nested.list" | paste -sd ';' | sed 's/;/; /g')"
+
+    # --- does patchaudit find the placed files? ----------------------------------------
+    local report="not run" entries_read="" entries_d0="" verdict_d0=""
+    if [ "$pa" != skip ]; then
+        local status=0
+        "$pa" scan "$zip" --format json --output "$tmp/nested.json" --fail-on none || status=$?
+        [ "$status" = 0 ] || die "patchaudit scan $zip failed (exit $status)"
+        report=$(report_check "$tmp/nested.json")
+        status=0
+        "$pa" scan "$zip" --max-depth 0 --format json --output "$tmp/nested-d0.json" --fail-on none || status=$?
+        [ "$status" = 0 ] || die "patchaudit scan --max-depth 0 $zip failed (exit $status)"
+        say "the same with --max-depth 0 (informational: the real archives inside are a limit there)"
+        report_check "$tmp/nested-d0.json" >/dev/null
+        read -r entries_read entries_d0 verdict_d0 < <(python3 - "$tmp/nested.json" "$tmp/nested-d0.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p))["targets"][0] for p in sys.argv[1:3])
+print(a.get("stats", {}).get("entries", ""), b.get("stats", {}).get("entries", ""), b["verdict"])
+PY
+)
+    fi
+
+    # --- timing ------------------------------------------------------------------
+    local zq paq
+    zq=$(printf '%q' "$zip")
+    paq=$(printf '%q' "$pa")
+    local pa_cmd="$paq scan $zq --format json --output /dev/null --fail-on none"
+    local pa_d0="$paq scan $zq --max-depth 0 --format json --output /dev/null --fail-on none"
+    local unzip_cmd="unzip -l $zq" bsdtar_cmd="bsdtar -tf $zq"
+    say "timing the nested zip (warm cache; hyperfine --warmup $archive_warmup --runs $archive_runs)"
+    local cmds=()
+    [ "$pa" != skip ] && cmds+=(-n patchaudit "$pa_cmd" -n "patchaudit --max-depth 0" "$pa_d0")
+    cmds+=(-n "unzip -l" "$unzip_cmd" -n "bsdtar -tf" "$bsdtar_cmd")
+    local busy hf_start hf_secs
+    busy=$(cpu_busy)
+    hf_start=$(date +%s)
+    hyperfine --warmup "$archive_warmup" --runs "$archive_runs" --export-json "$tmp/hf-nested.json" "${cmds[@]}" >&2
+    hf_secs=$(( $(date +%s) - hf_start ))
+
+    # --- peak memory: patchaudit's highest of 3 runs, the others' of 1 --------------
+    say "peak memory (GNU time %M)"
+    local rss_pa="" rss_d0="" rss_unzip rss_bsdtar
+    if [ "$pa" != skip ]; then
+        rss_pa=$(maxrss "$pa_cmd")
+        rss_d0=$(maxrss "$pa_d0")
+    fi
+    rss_unzip=$(maxrss "$unzip_cmd" 1)
+    rss_bsdtar=$(maxrss "$bsdtar_cmd" 1)
+
+    # --- summary -----------------------------------------------------------------
+    python3 - "$tmp/hf-nested.json" <<PY
+import json, sys
+f = dict(zip_bytes=$zip_bytes, zip_entries=$zip_entries, named=$named, placed=${#placed[@]},
+         hf=$hf_secs, busy=$busy, cores=$(nproc), warmup=$archive_warmup, runs=$archive_runs,
+         entries_read="$entries_read", entries_d0="$entries_d0", verdict_d0="$verdict_d0")
+rss = {"patchaudit": "$rss_pa", "patchaudit --max-depth 0": "$rss_d0", "unzip -l": "$rss_unzip",
+       "bsdtar -tf": "$rss_bsdtar"}
+report = "$report"
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+MiB = 1 << 20
+print()
+print(f"patchaudit nested-archive benchmark: nested.zip {f['zip_bytes'] / MiB:,.0f} MiB, "
+      f"{f['zip_entries']:,} entries, {f['named']} named like archives (random bytes, 5 of them "
+      f"20-200 MiB, and 4 real archives); the {f['placed']} target files are the last entries")
+if f["entries_read"]:
+    inside = int(f["entries_read"]) - f["zip_entries"]
+    print(f"entries in patchaudit's report: {int(f['entries_read']):,} ({inside:,} inside nested archives); "
+          f"with --max-depth 0: {int(f['entries_d0']):,}, verdict {f['verdict_d0']}")
+print(f"warm cache (nothing dropped); hyperfine --warmup {f['warmup']} --runs {f['runs']} ({f['hf']} s); "
+      f"{f['cores']} cores, {f['busy']}% busy just before")
+if f["busy"] > 10:
+    print("warning: other work was running; the figures are noisy (compare min as well as mean)")
+print(f"{'command':<26} {'mean':>9} {'± stddev':>9} {'min':>8} {'max':>8} {'peak RSS':>10}")
+for name in ["patchaudit", "patchaudit --max-depth 0", "unzip -l", "bsdtar -tf"]:
+    r = res.get(name)
+    if not r:
+        print(f"{name:<26} {'(skipped)':>9}")
+        continue
+    m = rss[name]
+    mem = f"{int(m) / 1024:>6.1f} MiB" if m else ""
+    print(f"{name:<26} {r['mean']:>8.3f}s {r['stddev']:>8.3f}s {r['min']:>7.3f}s {r['max']:>7.3f}s {mem:>10}")
+if "patchaudit" not in res:
+    print("patchaudit not measured (PATCHAUDIT=skip)")
+    sys.exit(0)
+ratio = lambda name, other: res[name]["mean"] / res[other]["mean"]
+r_unzip, r_bsdtar = ratio("patchaudit", "unzip -l"), ratio("patchaudit", "bsdtar -tf")
+r_d0 = ratio("patchaudit --max-depth 0", "unzip -l")
+mem, mem_d0 = int(rss["patchaudit"]) / 1024, int(rss["patchaudit --max-depth 0"]) / 1024
+print(f"ratio patchaudit/unzip -l:                 {r_unzip:.2f}")
+print(f"ratio patchaudit/bsdtar -tf:               {r_bsdtar:.2f}")
+print(f"ratio patchaudit --max-depth 0/unzip -l:   {r_d0:.2f}   (no goal; peak memory {mem_d0:.1f} MiB)")
+pf = lambda ok: "PASS" if ok else "FAIL"
+print("goals: within 1.5x of unzip -l; peak memory <= 64 MiB; the report finds the placed files")
+print(f"  speed vs unzip -l:  {pf(r_unzip <= 1.5)} ({r_unzip:.2f})")
+print(f"  memory:             {pf(mem <= 64)} ({mem:.1f} MiB)")
+print(f"  report:             {report} (verdict patch-needed, {f['placed']} matched files, the fixtures' SHA-256)")
+PY
+    [ "$report" != FAIL ] || report_failed+=(nested)
+}
+
+# =============================================================================
+# fleet: 1,000 small zips in one scan, against another build
+# =============================================================================
+fleet_bench() {
+    local fdir="$bench_dir/fleet" trees="$repo/Fixtures/trees"
+    [ -d "$trees" ] || die "no fixture trees in $trees"
+    # The cache is keyed by the generator's version, the count and the trees' bytes.
+    local key
+    key=$(cd "$trees" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    local fmarker="$bench_dir/.fleet-v$fleet_version-$fleet_count-$key"
+
+    # --- the zips ----------------------------------------------------------------
+    if [ ! -e "$fmarker" ] || [ ! -d "$fdir" ]; then
+        say "generating $fleet_count zips of $trees in $fdir (once; cached by $fmarker)"
+        rm -rf "$fdir" "$bench_dir"/.fleet-*
+        local gen_start
+        gen_start=$(date +%s%N)
+        nice -n 10 python3 "$gen" fleet "$fdir" "$fleet_count" "$trees" || die "generating $fdir failed"
+        sync
+        touch "$fmarker"
+        say "fleet generated in $(elapsed "$gen_start") s"
+    else
+        say "using the cached fleet in $fdir ($fmarker)"
+    fi
+    local nzips nbroken fleet_bytes ntrees
+    nzips=$(find "$fdir" -maxdepth 1 -name '*.zip' | wc -l)
+    nbroken=$(grep -c $'\tbroken:' "$fdir/index.tsv" || true)
+    ntrees=$(grep -v $'\tbroken:' "$fdir/index.tsv" | cut -f2 | sort -u | wc -l)
+    fleet_bytes=$(find "$fdir" -maxdepth 1 -name '*.zip' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+    say "fleet: $nzips zips ($((nzips - nbroken)) copies of $ntrees trees, $nbroken broken), $((fleet_bytes >> 10)) KiB; argv of a scan: $(printf '%s ' "$fdir"/*.zip | wc -c) bytes"
+    if [ "$pa" = skip ] && [ -z "$baseline" ]; then
+        say "fleet: nothing to time (PATCHAUDIT=skip and no PATCHAUDIT_BASELINE)"
+        return
+    fi
+
+    # --- the verdicts --------------------------------------------------------------
+    local who=() w bin status
+    [ "$pa" != skip ] && who+=(patchaudit)
+    [ -n "$baseline" ] && who+=(baseline)
+    for w in "${who[@]}"; do
+        bin=$pa
+        [ "$w" = baseline ] && bin=$baseline
+        status=0
+        "$bin" scan "$fdir"/*.zip --format ndjson --output "$tmp/fleet-$w.ndjson" --fail-on none --jobs 2 || status=$?
+        [ "$status" = 0 ] || die "$w: scan $fdir/*.zip failed (exit $status)"
+    done
+    local report
+    report=$(python3 - "$fdir/index.tsv" "$repo/Fixtures/expected.json" "$tmp/fleet-patchaudit.ndjson" "$tmp/fleet-baseline.ndjson" <<'PY'
+# Prints to stderr each build's verdict counts and how many targets have the expected verdict
+# (a copy of a tree: the tree's in Fixtures/expected.json; a broken zip: error); prints PASS
+# or FAIL (patchaudit's, or the baseline's when patchaudit was not run) to stdout.
+import json, os, sys
+index = dict(line.rstrip("\n").split("\t", 1) for line in open(sys.argv[1]))
+trees = {t["name"]: t["verdict"] for t in json.load(open(sys.argv[2]))["trees"]}
+want = {n: ("error" if w.startswith("broken:") else trees.get(w, "?")) for n, w in index.items()}
+got = {}
+for label, path in (("patchaudit", sys.argv[3]), ("baseline", sys.argv[4])):
+    if not os.path.exists(path):
+        continue
+    verdicts = {}
+    for line in open(path):
+        t = json.loads(line)
+        verdicts[os.path.basename(t["target"])] = t["verdict"]
+    got[label] = verdicts
+    counts = {}
+    for v in verdicts.values():
+        counts[v] = counts.get(v, 0) + 1
+    wrong = sorted(n for n in want if verdicts.get(n) != want[n])
+    print(f"==> {label}: {len(verdicts)} targets reported ("
+          + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + f"); "
+          f"{len(want) - len(wrong)} of {len(want)} with the expected verdict", file=sys.stderr)
+    for n in wrong[:8]:
+        print(f"    {n} ({index[n]}): {verdicts.get(n, 'not reported')}, expected {want[n]}", file=sys.stderr)
+    if len(wrong) > 8:
+        print(f"    ... and {len(wrong) - 8} more", file=sys.stderr)
+    got[label + ":ok"] = not wrong and len(verdicts) == len(want)
+if "patchaudit" in got and "baseline" in got:
+    same = sum(1 for n in want if got["patchaudit"].get(n) == got["baseline"].get(n))
+    print(f"==> the same verdict from patchaudit and the baseline: {same} of {len(want)} targets", file=sys.stderr)
+first = "patchaudit" if "patchaudit" in got else "baseline"
+print("PASS" if got[first + ":ok"] else "FAIL")
+PY
+)
+
+    # --- timing ------------------------------------------------------------------
+    local fq paq blq
+    fq=$(printf '%q' "$fdir")
+    paq=$(printf '%q' "$pa")
+    local opts="--format ndjson --output /dev/null --fail-on none --jobs 2"
+    local pa_cmd="$paq scan $fq/*.zip $opts" bl_cmd=""
+    if [ -n "$baseline" ]; then
+        blq=$(printf '%q' "$baseline")
+        bl_cmd="$blq scan $fq/*.zip $opts"
+    fi
+    say "timing the fleet (warm cache; hyperfine --warmup $fleet_warmup --runs $fleet_runs)"
+    local cmds=()
+    [ "$pa" != skip ] && cmds+=(-n patchaudit "$pa_cmd")
+    [ -n "$baseline" ] && cmds+=(-n baseline "$bl_cmd")
+    local busy hf_start hf_secs
+    busy=$(cpu_busy)
+    hf_start=$(date +%s)
+    hyperfine --warmup "$fleet_warmup" --runs "$fleet_runs" --export-json "$tmp/hf-fleet.json" "${cmds[@]}" >&2
+    hf_secs=$(( $(date +%s) - hf_start ))
+
+    # --- peak memory: the highest of 3 runs ------------------------------------------
+    say "peak memory (GNU time %M)"
+    local rss_pa="" rss_bl=""
+    [ "$pa" != skip ] && rss_pa=$(maxrss "$pa_cmd")
+    [ -n "$baseline" ] && rss_bl=$(maxrss "$bl_cmd")
+
+    # --- summary -----------------------------------------------------------------
+    python3 - "$tmp/hf-fleet.json" <<PY
+import json, sys
+f = dict(zips=$nzips, broken=$nbroken, trees=$ntrees, bytes=$fleet_bytes, hf=$hf_secs, busy=$busy,
+         cores=$(nproc), warmup=$fleet_warmup, runs=$fleet_runs)
+rss = {"patchaudit": "$rss_pa", "baseline": "$rss_bl"}
+paths = {"patchaudit": """$pa""", "baseline": """$baseline"""}
+report = "$report"
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+print()
+print(f"patchaudit fleet benchmark: {f['zips']:,} zips ({f['zips'] - f['broken']:,} copies of "
+      f"{f['trees']} fixture trees, {f['broken']} broken), {f['bytes'] / (1 << 20):.1f} MiB in all; "
+      f"one scan of DIR/*.zip --format ndjson --jobs 2")
+print(f"warm cache (nothing dropped); hyperfine --warmup {f['warmup']} --runs {f['runs']} ({f['hf']} s); "
+      f"{f['cores']} cores, {f['busy']}% busy just before")
+if f["busy"] > 10:
+    print("warning: other work was running; the figures are noisy (compare min as well as mean)")
+print(f"{'command':<12} {'mean':>9} {'± stddev':>9} {'min':>8} {'max':>8} {'per zip':>9} {'peak RSS':>10}")
+for name in ["patchaudit", "baseline"]:
+    r = res.get(name)
+    if not r:
+        print(f"{name:<12} {'(not run)':>9}")
+        continue
+    m = rss[name]
+    mem = f"{int(m) / 1024:>6.1f} MiB" if m else ""
+    print(f"{name:<12} {r['mean']:>8.3f}s {r['stddev']:>8.3f}s {r['min']:>7.3f}s {r['max']:>7.3f}s "
+          f"{1000 * r['mean'] / f['zips']:>7.2f}ms {mem:>10}   {paths[name]}")
+pf = lambda ok: "PASS" if ok else "FAIL"
+print("goals: patchaudit's mean <= 1.05x the baseline's (PATCHAUDIT_BASELINE); every target its expected verdict")
+if "patchaudit" in res and "baseline" in res:
+    r = res["patchaudit"]["mean"] / res["baseline"]["mean"]
+    rmin = res["patchaudit"]["min"] / res["baseline"]["min"]
+    print(f"ratio patchaudit/baseline: {r:.3f} (of the min: {rmin:.3f})")
+    print(f"  speed vs baseline:  {pf(r <= 1.05)} ({r:.3f})")
+elif "patchaudit" in res:
+    print("  speed vs baseline:  no baseline (set PATCHAUDIT_BASELINE=/path/to/other/patchaudit)")
+else:
+    print("  speed vs baseline:  patchaudit not measured (PATCHAUDIT=skip)")
+who = "patchaudit" if "patchaudit" in res else "baseline"
+print(f"  report:             {report} ({who}: each copy its tree's verdict in Fixtures/expected.json, each broken zip error)")
+PY
+    [ "$report" != FAIL ] || report_failed+=(fleet)
+}
+
+# =============================================================================
+report_failed=()
 if want dir; then dir_bench; fi
 if want archive; then archive_bench; fi
-if [ "$archive_report_failed" = 1 ]; then
-    printf 'bench: patchaudit did not report the placed files in an archive as expected (see above)\n' >&2
+if want nested; then nested_bench; fi
+if want fleet; then fleet_bench; fi
+if [ "${#report_failed[@]}" -gt 0 ]; then
+    printf 'bench: patchaudit did not report what was expected in: %s (see above)\n' "${report_failed[*]}" >&2
     exit 1
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Inputs for scripts/bench.sh: a deterministic copy of an old Windows disk, as a tree of
-files or as an archive (zip, or a tar stream for gzip).
+files or as an archive (zip, or a tar stream for gzip); the same disk with archives inside;
+a fleet of small zips.
 
     bench_gen.py tree ROOT FILES
         FILES files (tiny, a few bytes to 32 KB) in a tree under ROOT. The real DLLs are
@@ -17,9 +18,33 @@ files or as an archive (zip, or a tar stream for gzip).
         zip tools do); `tar ... -` writes an uncompressed GNU tar to stdout for `gzip -n`.
         zip and tar with the same ENTRIES and pairs hold the same files in the same order.
 
-No name in either matches the benchmark's patterns except the placed files; near misses
-(decoys) are there, and no name ends with an archive extension (.zip, .cab, ...), so that
-nothing is opened as a nested archive.
+    bench_gen.py nested OUT.zip ENTRIES [ARCPATH=FIXTURE ...]
+        The zip's disk (about ENTRIES entries, about 1.5 GB: some of the largest files are
+        shrunk to make room) with archives inside, spread through it:
+        - about 440 of its files renamed like archives (.cab .CAB .zip .7z .iso .tar.gz .tgz
+          .tar .tar.bz2 .tar.xz, in Temporary Internet Files, TEMP, Downloaded Program Files
+          and Program Files), holding random bytes, stored or deflated like other random data;
+        - five large blobs of random bytes, stored (NESTED_BLOBS: 20, 52, 90, 140 and 200 MiB,
+          among them setup/office97/office.cab and setup/win98se.iso);
+        - four real archives that hold no name the shipped manifests watch (NESTED_REAL): a
+          stored zip backup/pc42-system.zip (a small disk, deflated entries), a zip of mail
+          deflated again in the outer zip, an ISO 9660 image with Rock Ridge and Joliet
+          (`xorriso -as mkisofs`, Debian's xorriso; two random .CABs inside it), and a
+          tar.gz, the last two stored;
+        and the ARCPATH=FIXTURE pairs last, as in `zip`. Random data never starts with bytes
+        that patchaudit's sniffer takes for an archive.
+
+    bench_gen.py fleet DIR COUNT TREES
+        COUNT small zips DIR/m0001.zip ... of the folders in TREES (Fixtures/trees, cycled
+        through in name order), each with a README.TXT (PC-NOTE.TXT where the tree has a
+        README.TXT) naming its machine, so that no two are the same file; four broken ones,
+        x-random.zip (random bytes), x-truncated.zip (cut short), x-empty.zip and
+        x-badcrc.zip (a stored zip with a byte of a DLL flipped); DIR/index.tsv: each zip
+        and the tree it copies (or "broken:...").
+
+In tree, zip and tar, no name matches the benchmark's patterns except the placed files;
+near misses (decoys) are there, and no name ends with an archive extension (.zip, .cab,
+...), so that nothing is opened as a nested archive. In nested, only the placed files match.
 """
 import os
 import random
@@ -72,16 +97,17 @@ DECOYS = ["EMSABP32.BAK", "emsmdb32.dll.old", "MSPST32.DL_", "OUTLLIB.DL_",
 TARGET_RE = re.compile(r'(?i)^(ems.*\.dll|mspst32\.dll|outllib\.dll)$')
 
 
-def plan(root, total, scale=1.0, reserved=11):
+def plan(root, total, scale=1.0, reserved=11, seed=SEED):
     """The layout: (folders, files), files as (path, size, offset into a 1 MiB buffer).
 
     `total` files in all, `reserved` of them left for the caller to place. `scale`
     multiplies the file counts of the fixed parts (WINDOWS, WINNT, Office, ...); the rest
     of the budget goes to Program Files. With scale 1 this is exactly the tree of
-    bench.sh's first version (same random sequence, same names, same sizes).
+    bench.sh's first version (same random sequence, same names, same sizes). Another `seed`
+    gives another layout of the same shape (the nested archives' contents).
     """
     budget = total - reserved
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     buf_len = 1 << 20
     rng.randbytes(buf_len)      # the tree's content buffer: drawn here to keep the sequence
     created = 0
@@ -473,17 +499,416 @@ def write_archive(kind, out, entries, placed):
           + f", {len(placed)} placed files last", file=sys.stderr)
 
 
+# --- nested: archives inside the archive ---------------------------------------------------
+
+# Names patchaudit's shipped manifests watch: nothing inside a nested archive may match them.
+WATCHED_RE = re.compile(r'(?i)^(ems.*\.dll|mspst32\.dll|outllib\.dll|outlook\.exe|omipst9\.dll)$')
+
+# Large files named like archives that are random bytes (downloaded installers, a CD image,
+# backups cut short): (path, MiB). Stored, as zip tools store incompressible data.
+NESTED_BLOBS = [
+    ("Program Files/Symantec/LiveUpdate/Downloads/navdefs.zip", 20),
+    ("setup/office97/office.cab", 52),
+    ("Documents and Settings/John/Desktop/photos 2001.7z", 90),
+    ("WINDOWS/TEMP/pc42-backup.tar.gz", 140),
+    ("setup/win98se.iso", 200),
+]
+# Real archives inside, none holding a watched name: (path, what, how the outer zip holds it).
+NESTED_REAL = [
+    ("backup/pc42-system.zip", "system-zip", "stored"),       # a zip of a small disk, deflated entries
+    ("Documents and Settings/John/My Documents/old-mail.zip", "mail-zip", "deflated"),
+    ("setup/pc42-cd.iso", "iso", "stored"),                   # ISO 9660 + Rock Ridge + Joliet (xorriso)
+    ("backup/pc42-profiles.tar.gz", "tar.gz", "stored"),
+]
+# Ordinary entries renamed like archives (random bytes; their sizes stay the plan's), by
+# where they are: the first folder part that a path contains decides, in this order.
+NESTED_NAMED = [("Temporary Internet Files/", 200), ("TEMP/", 60),
+                ("Downloaded Program Files/", 25), ("Program Files/", 175)]
+NESTED_EXT = [(".cab", 40), (".zip", 20), (".7z", 5), (".iso", 3), (".tar.gz", 5), (".tgz", 3),
+              (".tar", 3), (".tar.bz2", 2), (".tar.xz", 1)]
+# About what the real nested archives weigh (for making room: the zip stays about 1.5 GB).
+NESTED_REAL_BYTES = 24 << 20
+
+
+def sniffs_as_archive(head):
+    """True when patchaudit's ArchiveSniffer would take these first bytes (up to 0x8006 of
+    them) for an archive; random data must not (by chance) look like one."""
+    h = bytes(head)
+
+    def at(offset, magic):
+        return h[offset:offset + len(magic)] == magic
+    if at(0, b"\x1f\x8b\x08") or at(0, b"\xfd7zXZ\x00") or at(0, b"\x28\xb5\x2f\xfd"):
+        return True
+    if len(h) >= 4 and h[0] & 0xf0 == 0x50 and at(1, b"\x2a\x4d\x18"):
+        return True
+    if at(0, b"BZh") or at(0, b"PK") or at(0, b"MSCF") or at(0, b"7z\xbc\xaf\x27\x1c"):
+        return True
+    if len(h) >= 14 and h[0] <= 224:                        # lzma-alone
+        d = int.from_bytes(h[1:5], "little")
+        if bin(d).count("1") == 1 and 1 << 12 <= d <= 1 << 27:
+            return True
+        if h[0] in (0x5d, 0x5e) and h[5:13] == b"\xff" * 8 and 0x300000 <= d <= 0x3f00000 and d & 0xfffff == 0:
+            return True
+    if len(h) >= 512:                                       # tar: ustar, or a v7 checksum
+        if at(257, b"ustar"):
+            return True
+        field = h[148:156].lstrip(b" ").split(b"\0")[0].split(b" ")[0]
+        if h[0] != 0 and field and all(0x30 <= c <= 0x37 for c in field):
+            if sum(0x20 if 148 <= i < 156 else c for i, c in enumerate(h[:512])) == int(field, 8):
+                return True
+    return at(0x8001, b"CD001")
+
+
+def piece(pools, kind, size, off):
+    """`size` bytes of a content pool from about `off` (the binary pool is a little shorter
+    than POOL: make_pools runs out of noise pages; the offset is moved back to fit)."""
+    pool = pools[kind]
+    off = max(0, min(off, len(pool) - size))
+    return pool[off:off + size]
+
+
+def nested_plan(entries, placed):
+    """The outer zip's entries for the nested benchmark: archive_plan's disk with about 440
+    of its files renamed like archives ("named": random bytes), the NESTED_BLOBS and the
+    NESTED_REAL archives spread through it ("blob", "nested"), room made for them by
+    shrinking some of the largest random files, and the placed files last, as in `zip`."""
+    extras = len(NESTED_BLOBS) + len(NESTED_REAL)
+    items = archive_plan(entries - extras, placed)
+    tail = items[len(items) - len(placed):] if placed else []
+    base = items[:len(items) - len(placed)]
+    rng = random.Random(SEED + 10)
+    taken = {name.lower() for _, name, _ in items}
+
+    # Room: the largest random files shrink to ordinary sizes until the extras fit.
+    room = sum(mib << 20 for _, mib in NESTED_BLOBS) + NESTED_REAL_BYTES
+    big = [i for i, (what, _, arg) in enumerate(base) if what == "file" and arg[0] == "random" and arg[1] > 1 << 20]
+    rng.shuffle(big)
+    for i in big:
+        if room <= 0:
+            break
+        what, name, (kind, size, off) = base[i]
+        small = max(1024, min(int((16 << 10) * rng.lognormvariate(0, 1.0)), 1 << 20))
+        room -= size - small
+        base[i] = (what, name, (kind, small, off))
+
+    # Archive names over random bytes where a disk has them.
+    groups = {part: [] for part, _ in NESTED_NAMED}
+    for i, (what, name, arg) in enumerate(base):
+        if what != "file" or arg[1] == 0:
+            continue
+        for part, _ in NESTED_NAMED:
+            if part in name:
+                groups[part].append(i)
+                break
+    ext_names = [e for e, _ in NESTED_EXT]
+    ext_weights = [w for _, w in NESTED_EXT]
+    for part, count in NESTED_NAMED:
+        for i in sorted(rng.sample(groups[part], min(count, len(groups[part])))):
+            _, name, (kind, size, off) = base[i]
+            folder, leaf = name.rsplit("/", 1)
+            stem = leaf.rsplit(".", 1)[0] if "." in leaf else leaf
+            ext = rng.choices(ext_names, ext_weights)[0]
+            if stem == stem.upper() and rng.random() < 0.6:
+                ext = ext.upper()           # 8.3-style names: DATA1.CAB
+            new, n = f"{folder}/{stem}{ext}", 1
+            while new.lower() in taken:
+                n += 1
+                new = f"{folder}/{stem} ({n}){ext}"
+            taken.add(new.lower())
+            base[i] = ("named", new, ("random", size, off))
+
+    # The blobs and the real archives, spread through the entries (each with its folders).
+    extra = [("blob", path, (SEED + 100 + j, mib << 20)) for j, (path, mib) in enumerate(NESTED_BLOBS)]
+    extra += [("nested", path, (what, how)) for path, what, how in NESTED_REAL]
+    rng.shuffle(extra)
+    slots = {len(base) * (k + 1) // (len(extra) + 1): e for k, e in enumerate(extra)}
+    out, emitted = [], set()
+    for i, item in enumerate(base + tail):
+        if i in slots:
+            chain, d = [], os.path.dirname(slots[i][1])
+            while d and d not in emitted:
+                chain.append(d)
+                d = os.path.dirname(d)
+            for d in reversed(chain):
+                emitted.add(d)
+                out.append(("dir", d, None))
+            out.append(slots[i])
+        if item[0] == "dir":
+            if item[1] in emitted:
+                continue
+            emitted.add(item[1])
+        out.append(item)
+    return out
+
+
+def inner_files(seed, nfiles, max_size, root=""):
+    """A small disk for inside a nested archive: (folders, [(path, kind, size, offset)])."""
+    _, files = plan(root, nfiles, scale=nfiles / 300000, reserved=0, seed=seed)
+    rng = random.Random(seed + 1)
+    out, folders = [], set()
+    for path, _, _ in files:
+        kind = kind_of(path)
+        size = 0 if os.path.basename(path) in DECOYS else min(archive_size(rng, kind), max_size)
+        out.append((path, kind, size, rng.randrange(0, POOL - size + 1)))
+        d = os.path.dirname(path)
+        while d and d not in folders:       # every folder once, parents included
+            folders.add(d)
+            d = os.path.dirname(d)
+    return sorted(folders), out
+
+
+def zip_bytes(dirs, files, pools, rng):
+    """A zip in memory (as a Windows zip tool writes one): deflated, random data stored."""
+    import io
+    import time
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for d in dirs:
+            zi = zipfile.ZipInfo(d.rstrip("/") + "/", date_time=time.gmtime(mtime(rng))[:6])
+            zi.create_system, zi.external_attr = 0, 0x10
+            zf.writestr(zi, b"")
+        for path, kind, size, off in files:
+            zi = zipfile.ZipInfo(path, date_time=time.gmtime(mtime(rng))[:6])
+            zi.create_system, zi.external_attr = 0, 0x20
+            if kind == "random":
+                zf.writestr(zi, piece(pools, kind, size, off), compress_type=zipfile.ZIP_STORED)
+            else:
+                zf.writestr(zi, piece(pools, kind, size, off), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return buf.getvalue()
+
+
+def real_nested(what, pools, workdir):
+    """The bytes of one NESTED_REAL archive, and what it holds (names, for the check)."""
+    import gzip
+    import io
+    import subprocess
+    rng = random.Random(SEED + 20 + sum(map(ord, what)))
+    if what == "system-zip":
+        dirs, files = inner_files(SEED + 20, 600, 256 << 10)
+        return zip_bytes(dirs, files, pools, rng), [f[0] for f in files]
+    if what == "mail-zip":
+        root = "Mail Backup 2000"
+        files = [(f"{root}/Outlook Express/{n}.dbx", "binary", s << 10, 0)
+                 for n, s in (("Inbox", 3072), ("Sent Items", 1536), ("Deleted Items", 512), ("Folders", 64))]
+        files += [(f"{root}/Saved/{1999 + i // 40}/msg{i:04d}.eml", "text", rng.randint(8, 64) << 10, 0)
+                  for i in range(80)]
+        files = [(p, k, s, rng.randrange(0, POOL - s)) for p, k, s, _ in files]
+        dirs = sorted({os.path.dirname(p) for p, *_ in files} | {root, f"{root}/Saved"})
+        return zip_bytes(dirs, files, pools, rng), [f[0] for f in files]
+    if what == "tar.gz":
+        dirs, files = inner_files(SEED + 30, 400, 128 << 10, root="Profiles")
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tf:
+            for d in dirs:
+                ti = tarfile.TarInfo(d)
+                ti.type, ti.mode, ti.mtime, ti.uname, ti.gname = tarfile.DIRTYPE, 0o755, mtime(rng), "root", "root"
+                tf.addfile(ti)
+            for path, kind, size, off in files:
+                ti = tarfile.TarInfo(path)
+                ti.size, ti.mode, ti.mtime, ti.uname, ti.gname = size, 0o644, mtime(rng), "root", "root"
+                tf.addfile(ti, io.BytesIO(piece(pools, kind, size, off)))
+        return gzip.compress(buf.getvalue(), compresslevel=6, mtime=0), [f[0] for f in files]
+    if what == "iso":
+        # A driver/extras CD: a few files, two CABs that are random bytes (nested candidates
+        # one level further in), built by xorriso with fixed dates.
+        stage = os.path.join(workdir, "iso")
+        layout = [("README.TXT", "text", 3 << 10), ("AUTORUN.INF", "text", 200),
+                  ("SETUP.EXE", "binary", 600 << 10), ("WIN98/BASE4.CAB", "random", 1536 << 10),
+                  ("WIN98/NET7.CAB", "random", 800 << 10), ("WIN98/SETUPPP.INF", "text", 40 << 10),
+                  ("DRIVERS/VIDEO/ATI/ATIM64.DRV", "binary", 200 << 10),
+                  ("DRIVERS/SOUND/SB16/SB16.VXD", "binary", 90 << 10),
+                  ("DOCS/Users Guide.pdf", "random", 1 << 20), ("DOCS/LICENSE.TXT", "text", 12 << 10)]
+        for rel, kind, size in layout:
+            path = os.path.join(stage, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            off = rng.randrange(0, POOL - size)
+            while kind == "random" and rel.endswith(".CAB") and sniffs_as_archive(piece(pools, kind, 0x8006, off)):
+                off += 1
+            with open(path, "wb") as f:
+                f.write(piece(pools, kind, size, off))
+        for folder, subdirs, names in os.walk(stage, topdown=False):
+            for n in names + subdirs:
+                os.utime(os.path.join(folder, n), (946684800, 946684800))
+        os.utime(stage, (946684800, 946684800))
+        iso = os.path.join(workdir, "pc42-cd.iso")
+        env = dict(os.environ, SOURCE_DATE_EPOCH="946684800")
+        done = subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-r", "-J", "-V", "PC42_CD",
+                               "-o", iso, stage], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            sys.exit(f"bench_gen.py: xorriso failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+        with open(iso, "rb") as f:
+            data = f.read()
+        if data[0x8001:0x8006] != b"CD001":
+            sys.exit("bench_gen.py: xorriso wrote no ISO 9660 volume descriptor")
+        return data, [rel for rel, _, _ in layout]
+    raise ValueError(what)
+
+
+def write_nested(out, entries, placed):
+    import tempfile
+    import time
+    items = nested_plan(entries, placed)
+    pools = make_pools(random.Random(SEED + 2))
+    real = {}
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(os.path.abspath(out))) as workdir:
+        for path, what, _ in NESTED_REAL:
+            data, names = real_nested(what, pools, workdir)
+            bad = [n for n in names if WATCHED_RE.match(os.path.basename(n))]
+            if bad:
+                sys.exit(f"bench_gen.py: {path} would hold watched names: {bad}")
+            real[path] = data
+    rng = random.Random(SEED + 3)       # timestamps, compression choices
+    stats = {"random": 0, "binary": 0, "text": 0, "named": 0, "blob": 0, "nested": 0, "fixture": 0}
+    counts = {"dir": 0, "file": 0, "named": 0, "blob": 0, "nested": 0, "fixture": 0}
+    zf = zipfile.ZipFile(out, "w", allowZip64=True)
+    for what, name, arg in items:
+        counts[what] += 1
+        when = mtime(rng)
+        store = rng.random() < 0.5
+        zi = zipfile.ZipInfo(name + "/" if what == "dir" else name, date_time=time.gmtime(when)[:6])
+        zi.create_system = 0                # MS-DOS/FAT attributes, as Windows zip tools write
+        zi.external_attr = 0x10 if what == "dir" else 0x20
+        if what == "dir":
+            zf.writestr(zi, b"")
+        elif what == "blob":                # random bytes, stored, written in 8 MiB pieces
+            seed, size = arg
+            brng = random.Random(seed)
+            zi.compress_type, zi.file_size = zipfile.ZIP_STORED, size
+            with zf.open(zi, "w") as w:
+                left = size
+                while left:
+                    chunk = brng.randbytes(min(left, 8 << 20))
+                    if left == size:
+                        while sniffs_as_archive(chunk[:0x8006]):
+                            chunk = brng.randbytes(len(chunk))
+                    w.write(chunk)
+                    left -= len(chunk)
+            stats["blob"] += size
+        elif what == "nested":
+            data = real[name]
+            if arg[1] == "stored":
+                zf.writestr(zi, data, compress_type=zipfile.ZIP_STORED)
+            else:                           # a tool that deflates whatever it is given
+                zf.writestr(zi, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            stats["nested"] += len(data)
+        elif what == "fixture":
+            with open(arg, "rb") as f:
+                data = f.read()
+            stats["fixture"] += len(data)
+            zf.writestr(zi, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+        else:
+            kind, size, off = arg
+            while what == "named" and sniffs_as_archive(piece(pools, kind, min(size, 0x8006), off)):
+                off = (off + 1) % (POOL - size + 1)
+            data = piece(pools, kind, size, off)
+            stats["named" if what == "named" else kind] += size
+            if kind == "random":            # incompressible: stored by some tools, deflated by others
+                if store:
+                    zf.writestr(zi, data, compress_type=zipfile.ZIP_STORED)
+                else:
+                    zf.writestr(zi, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            else:
+                zf.writestr(zi, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    zf.close()
+    print(f"nested: {len(items)} entries ({counts['dir']} folders), {sum(stats.values()) / 1e9:.2f} GB of file data: "
+          + ", ".join(f"{k} {v / 1e9:.3f} GB" for k, v in stats.items() if k != "fixture")
+          + f"; {counts['named'] + counts['blob'] + counts['nested']} named like archives "
+          f"({counts['blob']} large random blobs, {counts['nested']} real archives: "
+          + ", ".join(f"{p} {len(d) / 1e6:.1f} MB" for p, d in real.items())
+          + f"), {len(placed)} placed files last", file=sys.stderr)
+
+
+# --- fleet: a thousand small zips -----------------------------------------------------------
+
+def write_fleet(outdir, count, trees_dir):
+    """COUNT zips m0001.zip ... of the fixture trees (cycled through in name order), each with
+    a README.TXT naming the machine (so no two are the same file), and broken ones x-*.zip;
+    index.tsv says which is which."""
+    import io
+    trees = sorted(t for t in os.listdir(trees_dir) if os.path.isdir(os.path.join(trees_dir, t)))
+    if not trees:
+        sys.exit(f"bench_gen.py: no trees in {trees_dir}")
+    when = (1999, 6, 1, 9, 30, 0)
+    content = {}
+    for t in trees:
+        top = os.path.join(trees_dir, t)
+        entries = []
+        for folder, subdirs, names in os.walk(top):
+            subdirs.sort()
+            rel = os.path.relpath(folder, top)
+            if rel != ".":
+                entries.append((rel.replace(os.sep, "/") + "/", None))
+            for n in sorted(names):
+                with open(os.path.join(folder, n), "rb") as f:
+                    entries.append(((n if rel == "." else f"{rel}/{n}").replace(os.sep, "/"), f.read()))
+        content[t] = entries
+
+    def zip_of(tree, readme, method=zipfile.ZIP_DEFLATED):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            # The machine's note: README.TXT, or PC-NOTE.TXT where the tree has a README.TXT.
+            note = "PC-NOTE.TXT" if any(n.upper() == "README.TXT" for n, _ in content[tree]) else "README.TXT"
+            for name, data in [(note, readme)] + content[tree]:
+                zi = zipfile.ZipInfo(name, date_time=when)
+                zi.create_system, zi.external_attr = 0, 0x10 if data is None else 0x20
+                zf.writestr(zi, data or b"", compress_type=method)
+        return buf.getvalue()
+
+    os.makedirs(outdir, exist_ok=True)
+    index = []
+    for i in range(1, count + 1):
+        tree = trees[(i - 1) % len(trees)]
+        name = f"m{i:04d}.zip"
+        readme = (f"PC{i:04d}: copy of drive C: taken 2001-11-{1 + i % 28:02d} for the Outlook 97 "
+                  f"provider audit (machine {i} of {count}, {tree}).\r\n").encode()
+        with open(os.path.join(outdir, name), "wb") as f:
+            f.write(zip_of(tree, readme))
+        index.append((name, tree))
+    # Broken ones: random bytes, a zip cut short, an empty file, a stored zip with a DLL's
+    # byte flipped (its CRC no longer matches).
+    rng = random.Random(SEED + 50)
+    noise = rng.randbytes(256 << 10)
+    while sniffs_as_archive(noise[:0x8006]):
+        noise = rng.randbytes(256 << 10)
+    whole = zip_of(trees[0], b"PC0000: cut short while copying\r\n")
+    flipped = bytearray(zip_of(trees[0], b"PC9999: bad sector\r\n", zipfile.ZIP_STORED))
+    with zipfile.ZipFile(io.BytesIO(bytes(flipped))) as zf:
+        dll = next(i for i in zf.infolist() if i.filename.upper().endswith(".DLL") and i.file_size > 1024)
+    head = dll.header_offset + 30 + len(dll.filename.encode()) + int.from_bytes(
+        flipped[dll.header_offset + 28:dll.header_offset + 30], "little")
+    flipped[head + dll.file_size // 2] ^= 0x55      # in the middle of the first DLL's data
+    for name, data, what in (("x-random.zip", noise, "broken:random bytes"),
+                             ("x-truncated.zip", whole[:len(whole) * 3 // 5], "broken:truncated"),
+                             ("x-empty.zip", b"", "broken:empty"),
+                             ("x-badcrc.zip", bytes(flipped), "broken:bad CRC")):
+        with open(os.path.join(outdir, name), "wb") as f:
+            f.write(data)
+        index.append((name, what))
+    with open(os.path.join(outdir, "index.tsv"), "w") as f:
+        f.writelines(f"{n}\t{w}\n" for n, w in index)
+    print(f"fleet: {count} zips of {len(trees)} trees and {len(index) - count} broken ones in {outdir}",
+          file=sys.stderr)
+
+
+def pairs(args):
+    placed = []
+    for pair in args:
+        target, _, source = pair.partition("=")
+        if not source:
+            sys.exit(f"bench_gen.py: expected ARCPATH=FIXTURE, got {pair!r}")
+        placed.append((target, source))
+    return placed
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "tree":
         write_tree(argv[1], int(argv[2]))
     elif len(argv) >= 3 and argv[0] in ("zip", "tar"):
-        placed = []
-        for pair in argv[3:]:
-            target, _, source = pair.partition("=")
-            if not source:
-                sys.exit(f"bench_gen.py: expected ARCPATH=FIXTURE, got {pair!r}")
-            placed.append((target, source))
-        write_archive(argv[0], argv[1], int(argv[2]), placed)
+        write_archive(argv[0], argv[1], int(argv[2]), pairs(argv[3:]))
+    elif len(argv) >= 3 and argv[0] == "nested":
+        write_nested(argv[1], int(argv[2]), pairs(argv[3:]))
+    elif len(argv) == 4 and argv[0] == "fleet":
+        write_fleet(argv[1], int(argv[2]), argv[3])
     else:
         sys.exit(__doc__)
 

@@ -221,6 +221,7 @@ public struct TargetScanner: Sendable {
 
         var reasons = extraReasons
         var limitsHit = summary.limitsHit
+        if let grouping = layout.limitHit { limitsHit.append(grouping) }
         for item in items {
             if let problem = item.readProblem, let limit = problem.limitName {
                 let value = limit == "max-file-size" ? configuration.limits.maxFileSize : configuration.limits.maxCompressionRatio

@@ -185,4 +185,32 @@ import Testing
         #expect(report.verdict == .review)
         #expect(report.limitsHit.contains { $0.limit == "max-total-bytes" || $0.limit == "max-compression-ratio" })
     }
+
+    // Issue 8, from the audit of input-driven arithmetic and loops (Fixtures/tools/hostile/audit8.py).
+
+    @Test func aZip64SizeNearTheTopIsCorruptNotACrash() throws {
+        let report = try scan("zip64-size-overflow.zip")
+        #expect(report.verdict == .error)
+        #expect(report.reasons.contains { $0.rule == "archive-corrupt" })
+    }
+
+    @Test func entriesWithoutNamesCountAgainstTheByteLimit() throws {
+        var limits = ScanLimits()
+        limits.maxTotalBytes = 10_000_000
+        for name in ["empty-names.tar.gz", "empty-names-in-zip.zip"] {
+            let report = try FixtureSupport.scanner(limits: limits)
+                .scan(target: ArchiveFixtureTests.archives.appendingPathComponent("../hostile-archives/\(name)").path)
+            #expect(report.verdict == .review, "\(name)")
+            #expect(report.limitsHit.map(\.limit) == ["max-total-bytes"], "\(name)")
+        }
+    }
+
+    @Test func pairingSystemAndOutlookFoldersIsBounded() throws {
+        let report = try scan("installation-grid.zip")
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.map(\.limit) == ["max-judged-files"])
+        let judged = report.installations.flatMap { $0.evaluations.filter { $0.manifest == "outlook97-archive-patch" }.flatMap(\.files) }
+        #expect(judged.filter { $0.status != .missing }.count <= 10_000)
+        #expect(!report.strayFiles.isEmpty)
+    }
 }

@@ -145,4 +145,33 @@ import Testing
         #expect(try ManifestLoader.parse(data: Data(text.utf8), file: "escaped.json") == manifest)
         #expect(text.contains(#""title": "quote \" backslash \\ newline \n tab \t bell \u0007 ünïcode \u2028""#))
     }
+
+    /// Issue 8: lint compared every build with every earlier rule (rules x builds), so a 4 MiB
+    /// manifest of many empty rules and two rules of 10,000 builds took minutes. Now one digest
+    /// lookup per build; the time limit only guards against a return of the hang.
+    @Test(.timeLimit(.minutes(1)))
+    func manyRulesAndManyBuildsLintInLinearTime() throws {
+        var manifest = try #require(try FixtureSupport.shippedManifests().first?.manifest)
+        let template = manifest.files[0]
+        var rules: [Manifest.FileRule] = []
+        for index in 0..<2_000 {
+            var rule = template
+            rule.name = "empty\(index).dll"
+            rule.builds = []
+            rules.append(rule)
+        }
+        for index in 0..<2 {
+            var rule = template
+            rule.name = "many\(index).dll"
+            rule.builds = (0..<10_000).map { _ in Manifest.Build(version: FileVersion(1, 0, 0, 0), label: .damaged) }
+            rules.append(rule)
+        }
+        // The same bytes recorded for two files is still found (and said once per other file).
+        var shared = template
+        shared.name = "shared.dll"
+        shared.builds = [Manifest.Build(version: FileVersion(5, 5, 1960, 3), label: .knownGood, sha256: Self.digest)]
+        manifest.files += rules + [shared, shared]
+        let problems = ManifestLint.problems(in: manifest, file: "big.json")
+        #expect(problems.filter { $0.message.contains("also recorded for shared.dll") }.count == 1)
+    }
 }

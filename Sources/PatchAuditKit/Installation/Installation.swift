@@ -29,4 +29,12 @@ public struct Installation: Sendable, Hashable {
 public struct InstallationLayout: Sendable, Hashable {
     public var installations: [Installation]
     public var stray: [InventoryItem]
+    /// Set when grouping stopped at its bound (see ``InstallationGrouper``).
+    public var limitHit: LimitHit?
+
+    public init(installations: [Installation], stray: [InventoryItem], limitHit: LimitHit? = nil) {
+        self.installations = installations
+        self.stray = stray
+        self.limitHit = limitHit
+    }
 }

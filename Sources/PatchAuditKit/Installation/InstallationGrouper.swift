@@ -16,6 +16,12 @@
 ///    Program Files); system folders without an Outlook folder are system-only installations.
 /// 5. Matched files in no such folder (backups, setup folders) are stray copies: listed, never
 ///    part of a verdict.
+///
+/// Pairing repeats an Outlook folder's files in every installation it pairs with, so a copy
+/// built for it (hundreds of `SYSTEM` folders beside hundreds of `Office` folders) would ask for
+/// millions of findings. The files judged across all installations are bounded
+/// (`maxJudgedFiles`); past the bound no further installation is formed, its files stay stray
+/// copies, and the layout says which limit was hit.
 public enum InstallationGrouper {
     static let systemFolderNames: Set<String> = ["system", "system32"]
     static let outlookFolderNames: Set<String> = ["office", "microsoft outlook"]
@@ -24,8 +30,9 @@ public enum InstallationGrouper {
     ///   - items: the matched files of one target.
     ///   - locations: where each (lower-case) file name belongs, from the manifests.
     ///   - programName: the file that marks an Outlook folder by itself (`outlook.exe`).
+    ///   - maxJudgedFiles: files judged across all installations, at most.
     public static func group(_ items: [InventoryItem], locations: [String: Manifest.Location],
-                             programName: String = "outlook.exe") -> InstallationLayout {
+                             programName: String = "outlook.exe", maxJudgedFiles: Int = 10_000) -> InstallationLayout {
         var byFolder: [ScanPath: [InventoryItem]] = [:]
         for item in items { byFolder[item.path.parent, default: []].append(item) }
 
@@ -48,14 +55,28 @@ public enum InstallationGrouper {
 
         var paired = Set<ScanPath>()
         var installations: [Installation] = []
+        var judged = 0
+        var limit: LimitHit?
+        func fits(_ folders: [ScanPath], beside first: ScanPath) -> Bool {
+            let count = folders.reduce(0) { $0 + (byFolder[$1]?.count ?? 0) }
+            guard judged + count <= maxJudgedFiles else {
+                limit = limit ?? LimitHit(limit: "max-judged-files", value: Int64(maxJudgedFiles),
+                    detail: "pairing each system folder with every Outlook folder on its volume would judge more than \(maxJudgedFiles) files (\(systemFolders.count) system folders, \(outlookFolders.count) Outlook folders); installations from \(first.display) on were not formed and their files are listed as stray copies")
+                return false
+            }
+            judged += count
+            return true
+        }
         for system in systemFolders {
             let windows: ScanPath? = system.isRoot ? nil : system.parent
             let volume = windows?.parent ?? .root
             let outlooks = outlookFolders.filter { $0.isWithin(volume) }
+            guard limit == nil, fits(outlooks + [system], beside: system) else { break }
             paired.formUnion(outlooks)
             installations.append(Installation(windowsFolder: windows, systemFolder: system, outlookFolders: outlooks, files: []))
         }
         for outlook in outlookFolders where !paired.contains(outlook) {
+            guard limit == nil, fits([outlook], beside: outlook) else { break }
             installations.append(Installation(windowsFolder: nil, systemFolder: nil, outlookFolders: [outlook], files: []))
         }
 
@@ -83,6 +104,6 @@ public enum InstallationGrouper {
             installations[index].files = files.sorted { $0.path < $1.path }
         }
         let stray = items.filter { !claimed.contains($0.path) }.sorted { $0.path < $1.path }
-        return InstallationLayout(installations: installations, stray: stray)
+        return InstallationLayout(installations: installations, stray: stray, limitHit: limit)
     }
 }

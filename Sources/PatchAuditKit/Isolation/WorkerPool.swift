@@ -117,8 +117,15 @@ public struct WorkerPool: Sendable {
                 while let current = item {
                     try Task.checkCancellation()
                     let request = try JSONEncoder().encode(WorkerRequest(index: current.index, target: current.target))
+                    guard let frame = WorkerProtocol.frame(.request, Array(request)) else {
+                        // A target name no command line can hold: said, and the worker goes on.
+                        deliver((current.index, .failed(current.target, kind: .unsupported, reason: Reason(rule: "target-unreadable", verdict: .error,
+                            message: "a target name of \(request.count) bytes is longer than patchaudit accepts"))))
+                        item = await queue.take()
+                        continue
+                    }
                     do {
-                        _ = try await execution.standardInputWriter.write(WorkerProtocol.frame(.request, Array(request)))
+                        _ = try await execution.standardInputWriter.write(frame)
                     } catch {
                         // The worker is gone before it got this target: not the target's doing.
                         _ = await session.kill(WorkerSession.Ending(), signal: signal)

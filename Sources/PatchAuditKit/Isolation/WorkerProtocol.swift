@@ -23,8 +23,9 @@ public enum WorkerProtocol {
     /// stays far below; anything larger is a broken worker, not a report.
     public static let maxFrameLength = 256 << 20
 
-    /// One frame's bytes.
-    public static func frame(_ type: FrameType, _ payload: [UInt8]) -> [UInt8] {
+    /// One frame's bytes, or nil when the payload is longer than a frame may be.
+    public static func frame(_ type: FrameType, _ payload: [UInt8]) -> [UInt8]? {
+        guard payload.count < maxFrameLength else { return nil }
         let length = UInt32(payload.count + 1)
         var bytes = [UInt8(length & 0xff), UInt8(length >> 8 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 24 & 0xff), type.rawValue]
         bytes.append(contentsOf: payload)

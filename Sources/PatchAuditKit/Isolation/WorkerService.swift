@@ -68,7 +68,12 @@ public enum WorkerService {
         let report = scanner.scan(target: request.target)
         pa_crash_note_clear()
         guard let payload = try? JSONEncoder().encode(WorkerReply(index: request.index, report: report)) else { return false }
-        return write(.report, Array(payload), to: output)
+        if payload.count < WorkerProtocol.maxFrameLength { return write(.report, Array(payload), to: output) }
+        // Bounded inputs keep reports far smaller; should one still outgrow a frame, say so.
+        let tooLarge = TargetReport.failed(request.target, kind: report.kind, reason: Reason(rule: "report-too-large", verdict: .error,
+            message: "\(request.target): its report would be \(payload.count) bytes, more than the \(WorkerProtocol.maxFrameLength) a worker sends; scan parts of it separately"))
+        guard let small = try? JSONEncoder().encode(WorkerReply(index: request.index, report: tooLarge)) else { return false }
+        return write(.report, Array(small), to: output)
     }
 
     /// Reads each manifest the supervisor checked and refuses one whose bytes changed since:
@@ -112,9 +117,9 @@ public enum WorkerService {
 
     @discardableResult
     static func write(_ type: WorkerProtocol.FrameType, _ payload: [UInt8], to output: FileDescriptor) -> Bool {
-        let frame = WorkerProtocol.frame(type, payload)
+        guard let frame = WorkerProtocol.frame(type, payload) else { return false }
         do {
-            _ = try frame.withUnsafeBytes { try output.writeAll($0) }
+            _ = try output.writeAll(frame)
             return true
         } catch {
             return false

@@ -16,6 +16,10 @@
 /// - a baseline (a manifest with digests) that records none for a file the patch installs:
 ///   copies of that file are judged by version alone.
 public enum ManifestLint {
+    /// Other files a digest is compared with, at most: one set of bytes recorded under more
+    /// names than this is warned about for the first ones only (the lint stays linear).
+    static let maxRulesPerDigest = 16
+
     public static func problems(in manifest: Manifest, file: String) -> [ManifestProblem] {
         var problems: [ManifestProblem] = []
         func add(_ severity: ManifestProblem.Severity, _ path: String, _ message: String) {
@@ -24,7 +28,9 @@ public enum ManifestLint {
         for index in uncoveredFiles(in: manifest) {
             add(.warning, "$.files[\(index)]", "records digests for other files but none for \(manifest.files[index].name), which the patch installs: an altered copy of it would be judged by its version alone; record it from a known-good copy (patchaudit manifest build --into)")
         }
-        var byRule: [DigestIndex] = []
+        // Builds of earlier rules by digest (first build per rule, at most `maxRulesPerDigest`
+        // rules each): one lookup per build, never a loop over every earlier rule.
+        var acrossRules: [String: [(rule: Int, build: Int)]] = [:]
         for (ruleIndex, rule) in manifest.files.enumerated() {
             let rulePath = "$.files[\(ruleIndex)]"
             var seen = DigestIndex()
@@ -70,15 +76,25 @@ public enum ManifestLint {
                 }
                 seen.add(build, at: index)
             }
-            let rulesSoFar = byRule
-            for (index, build) in rule.builds.enumerated() {
-                for (otherIndex, other) in rulesSoFar.enumerated() {
-                    if let match = other.earlier(sharingDigestWith: build).first(where: { manifest.files[otherIndex].builds[$0].sameBytes(as: build) == true }) {
-                        add(.warning, "\(rulePath).builds[\(index)]", "the same bytes are also recorded for \(manifest.files[otherIndex].name) at $.files[\(otherIndex)].builds[\(match)]; check the file was recorded under its own name")
+            // The same bytes recorded for another file: a warning, once per other file.
+            var recorded: [String: [(rule: Int, build: Int)]] = [:]
+            for (index, build) in rule.builds.enumerated() where build.hasDigests {
+                let keys = DigestIndex.keys(of: build)
+                var warned = Set<Int>()
+                for key in keys {
+                    for other in acrossRules[key] ?? [] where !warned.contains(other.rule)
+                        && manifest.files[other.rule].builds[other.build].sameBytes(as: build) == true {
+                        warned.insert(other.rule)
+                        add(.warning, "\(rulePath).builds[\(index)]", "the same bytes are also recorded for \(manifest.files[other.rule].name) at $.files[\(other.rule)].builds[\(other.build)]; check the file was recorded under its own name")
                     }
                 }
+                for key in keys where !(recorded[key]?.contains { $0.rule == ruleIndex } ?? false) {
+                    recorded[key, default: []].append((ruleIndex, index))
+                }
             }
-            byRule.append(seen)
+            for (key, places) in recorded where (acrossRules[key]?.count ?? 0) < Self.maxRulesPerDigest {
+                acrossRules[key, default: []].append(contentsOf: places.prefix(Self.maxRulesPerDigest - (acrossRules[key]?.count ?? 0)))
+            }
         }
         return problems
     }
@@ -103,6 +119,11 @@ struct DigestIndex {
     func earlier(sharingDigestWith build: Manifest.Build) -> [Int] {
         Set([build.sha256.flatMap { bySHA256[$0] }, build.sha1.flatMap { bySHA1[$0] }, build.md5.flatMap { byMD5[$0] }]
             .compactMap { $0 }).sorted()
+    }
+
+    /// The build's digests as lookup keys ("sha256:...", "sha1:...", "md5:...").
+    static func keys(of build: Manifest.Build) -> [String] {
+        [build.sha256.map { "sha256:" + $0 }, build.sha1.map { "sha1:" + $0 }, build.md5.map { "md5:" + $0 }].compactMap { $0 }
     }
 
     /// Records `build` at `index`, keeping the first index seen for each digest.

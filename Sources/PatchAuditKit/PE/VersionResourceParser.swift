@@ -71,6 +71,9 @@ struct VersionResourceParser {
 
     /// Parses `data` (the resource bytes) into the version parts.
     static func parse(_ data: ByteReader) -> Result {
+        // The root block's wLength is 16 bits: nothing past 64 KiB can belong to it, so a leaf
+        // that claims the whole file is looked at no further (every scan below stays bounded).
+        let data = data.clippedSlice(0, Int(UInt16.max))
         var parser = VersionResourceParser(data: data, layout: detectLayout(data))
         let result = parser.parseRoot()
         return Result(fixed: result.fixed, tables: result.tables, translations: result.translations, problems: parser.problems)

@@ -34,8 +34,10 @@ public enum HashdeepReport {
         let prefix = target.hasSuffix("/") ? target : target + "/"
         var out = ""
         for finding in findings {
-            let name = prefix + (finding.path ?? finding.name)
-            if let size = finding.size, let md5 = finding.md5, let sha256 = finding.sha256 {
+            // Paths are displayed already (ScanPath.display); a report from a worker that went
+            // wrong is still kept to one line per row, with digests that are hex.
+            let name = prefix + TerminalText.safe(finding.path ?? finding.name)
+            if let size = finding.size, let md5 = finding.md5, let sha256 = finding.sha256, isHex(md5), isHex(sha256) {
                 out += "\(size),\(md5),\(sha256),\(name)\n"
             } else {
                 out += "## not read: \(name): \(escaped(finding.reason ?? finding.status.rawValue))\n"
@@ -45,6 +47,10 @@ public enum HashdeepReport {
             out += "## \(target): \(escaped(report.reasons.first?.message ?? "could not be read"))\n"
         }
         return out
+    }
+
+    static func isHex(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     /// Text with control characters escaped the way paths are (`\x0a`), so it stays on its line.

@@ -74,7 +74,7 @@ public struct TableReport: Sendable {
         var out = pad + dim(column("FILE", 13) + column("STATUS", 11) + column("VERSION", 16) + "PATCH'S") + "\n"
         for file in files {
             let status = paintStatus(file.status, column(file.status.rawValue, 11))
-            out += pad + column(safe(file.name), 13) + status + column(file.version ?? "-", 16) + (file.expected ?? "-") + "\n"
+            out += pad + column(safe(file.name), 13) + status + column(safe(file.version ?? "-"), 16) + safe(file.expected ?? "-") + "\n"
             out += pad + "  " + dim(safe(file.path ?? "-") + baselineTag(file.baseline)) + "\n"
             if let reason = file.reason, [.damaged, .missing, .unknown, .unreadable].contains(file.status) {
                 out += wrap(safe(reason), indent: indent + 2)

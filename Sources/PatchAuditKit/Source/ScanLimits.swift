@@ -20,6 +20,9 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxNestedArchiveSize: Int64 = 64 << 20
     /// Matched files read per target.
     public var maxMatchedFiles: Int = 10_000
+    /// Entries named like archives looked into per target (their first bytes sniffed and, when
+    /// they are archives, opened), all nesting levels together.
+    public var maxNestedArchives: Int = 10_000
     /// Bytes of matched files read per archive target, all together: the files of interest are
     /// DLLs under 2 MiB, so a target that holds a gigabyte of them is hostile (overlapping
     /// entries that escape the zip check, many copies of one large file).
@@ -28,6 +31,28 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxListedSkipped: Int = 100
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxFileSize, maxEntries, maxFolderDepth, maxArchiveDepth, maxTotalBytes, maxCompressionRatio,
+             maxNestedArchiveSize, maxMatchedFiles, maxNestedArchives, maxMatchedBytes, maxListedSkipped
+    }
+
+    /// Reads limits written by ``encode(to:)``; a limit that is absent keeps its default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ScanLimits()
+        maxFileSize = try container.decodeIfPresent(Int64.self, forKey: .maxFileSize) ?? defaults.maxFileSize
+        maxEntries = try container.decodeIfPresent(Int.self, forKey: .maxEntries) ?? defaults.maxEntries
+        maxFolderDepth = try container.decodeIfPresent(Int.self, forKey: .maxFolderDepth) ?? defaults.maxFolderDepth
+        maxArchiveDepth = try container.decodeIfPresent(Int.self, forKey: .maxArchiveDepth) ?? defaults.maxArchiveDepth
+        maxTotalBytes = try container.decodeIfPresent(Int64.self, forKey: .maxTotalBytes) ?? defaults.maxTotalBytes
+        maxCompressionRatio = try container.decodeIfPresent(Int64.self, forKey: .maxCompressionRatio) ?? defaults.maxCompressionRatio
+        maxNestedArchiveSize = try container.decodeIfPresent(Int64.self, forKey: .maxNestedArchiveSize) ?? defaults.maxNestedArchiveSize
+        maxMatchedFiles = try container.decodeIfPresent(Int.self, forKey: .maxMatchedFiles) ?? defaults.maxMatchedFiles
+        maxNestedArchives = try container.decodeIfPresent(Int.self, forKey: .maxNestedArchives) ?? defaults.maxNestedArchives
+        maxMatchedBytes = try container.decodeIfPresent(Int64.self, forKey: .maxMatchedBytes) ?? defaults.maxMatchedBytes
+        maxListedSkipped = try container.decodeIfPresent(Int.self, forKey: .maxListedSkipped) ?? defaults.maxListedSkipped
+    }
 }
 
 /// One limit that was reached while scanning a target.

@@ -134,6 +134,13 @@ final class ArchiveReader {
         archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_7ZIP
     }
 
+    /// Whether skipping an entry means decompressing it: 7-Zip solid blocks, and CAB folders
+    /// (MSZIP/LZX streams that run across entries).
+    var skipsByDecompressing: Bool {
+        let base = archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK
+        return base == PA_ARCHIVE_FORMAT_7ZIP || base == PA_ARCHIVE_FORMAT_CAB
+    }
+
     /// The next entry's header, or nil at the end of the archive.
     func nextEntry() throws(ArchiveError) -> Entry? {
         var pointer: OpaquePointer?

@@ -53,6 +53,8 @@ struct ArchiveSource {
         var matchedItems: [[UInt8]: InventoryItem] = [:]
         /// Bytes of matched files read so far.
         var matchedBytes: Int64 = 0
+        /// Entries named like archives looked into so far (all levels).
+        var nestedLookedAt = 0
     }
 
     /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
@@ -144,7 +146,7 @@ final class ArchiveWalk {
         let read: ZipLayout.ReadAt = { offset, count in view.bytes(at: offset, count: count) }
         guard let head = read(0, 4) else { return false }
         let startsLikeZip = head.starts(with: [0x50, 0x4b])
-        let finding = ZipLayout.check(size: stretch.length, read: read) { raw in
+        let finding = ZipLayout.check(size: stretch.length, read: read, maxWanted: limits.maxMatchedFiles + limits.maxNestedArchives) { raw in
             let last = lastComponent(normalise(raw, backslashes: true))
             return self.matcher.match(last) != nil || ArchiveSource.isArchiveName(last)
         }
@@ -196,6 +198,10 @@ final class ArchiveWalk {
                 detail: prefix.isEmpty ? "the zip lists \(catalog.entryCount) entries, more than \(limits.maxEntries); none was read"
                     : "with the \(catalog.entryCount) entries of \(ScanPath(bytes: Array(prefix.dropLast())).display), more than \(limits.maxEntries) archive entries were seen; the scan stopped"))
             return
+        }
+        if catalog.wantedCut {
+            addLimit(LimitHit(limit: "max-nested-archives", value: Int64(limits.maxNestedArchives),
+                detail: "\(prefix.isEmpty ? "the zip" : ScanPath(bytes: Array(prefix.dropLast())).display) lists more entries that are watched files or named like archives than \(limits.maxMatchedFiles + limits.maxNestedArchives) (or their names pass \(ZipLayout.maxWantedNameBytes) bytes); those after were not looked at"))
         }
         for wanted in catalog.wanted where !outcome.stopped {
             let name = normalise(wanted.name, backslashes: true)
@@ -279,7 +285,6 @@ final class ArchiveWalk {
             }
             // libarchive knows the format once the first header is read.
             if depth == 1 && outcome.format.isEmpty { outcome.format = reader.formatName }
-            if entry.name.isEmpty { continue }
             outcome.summary.entriesVisited += 1
             guard outcome.summary.entriesVisited <= limits.maxEntries else {
                 stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
@@ -291,6 +296,11 @@ final class ArchiveWalk {
 
             let name = normalise(entry.name, backslashes: reader.usesBackslashes)
             noteReading(prefix + name)
+            if name.isEmpty && !entry.isDirectory {
+                // No name to match, but its data still costs what skipping it costs.
+                try countSkipped(reader, entry: entry, path: prefix)
+                continue
+            }
             if entry.isDirectory {
                 outcome.summary.directoriesVisited += 1
                 continue
@@ -353,7 +363,7 @@ final class ArchiveWalk {
             try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
             // Whatever of the entry the nested reader left unread is skipped by libarchive: in a
             // compressed stream that costs a decompression, which counts like any other.
-            if !outcome.stopped && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted {
+            if !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing) && !entry.isEncrypted {
                 try discardData(reader, path: path)
             }
         } else {
@@ -363,15 +373,16 @@ final class ArchiveWalk {
 
     /// Where skipping means decompressing, the skipped bytes count against the limits: by the
     /// declared size before libarchive skips (tar in gzip/xz/...), or block by block where there
-    /// is none or the format hides it (7-Zip solid blocks).
+    /// is none or the format hides it (7-Zip solid blocks, CAB folders, which are compressed as
+    /// one stream each).
     func countSkipped(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: [UInt8]) throws(ArchiveError) {
-        guard entry.isRegularFile && (reader.isCompressedStream || reader.isSevenZip) && !entry.isEncrypted else { return }
-        if let size = entry.size, !reader.isSevenZip {
+        guard entry.isRegularFile && (reader.isCompressedStream || reader.skipsByDecompressing) && !entry.isEncrypted else { return }
+        if let size = entry.size, !reader.skipsByDecompressing {
             let (total, overflow) = outcome.totalBytes.addingReportingOverflow(max(0, size))
             outcome.totalBytes = overflow ? .max : total
             if outcome.totalBytes > limits.maxTotalBytes {
                 stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
-                    detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(ScanPath(bytes: path).display) (\(size) bytes)"))
+                    detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(path.isEmpty ? "an entry without a name" : ScanPath(bytes: path).display) (\(size) bytes)"))
             }
         } else {
             try discardData(reader, path: ScanPath(bytes: path))
@@ -385,6 +396,12 @@ final class ArchiveWalk {
     /// read twice) from a bounded copy in memory.
     func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int,
                     origin: EntryOrigin) throws(ArchiveError) {
+        outcome.nestedLookedAt += 1
+        guard outcome.nestedLookedAt <= limits.maxNestedArchives else {
+            addLimit(LimitHit(limit: "max-nested-archives", value: Int64(limits.maxNestedArchives),
+                detail: "more than \(limits.maxNestedArchives) entries named like archives were looked into; \(path.display) and those after were not"))
+            return
+        }
         if entry.isEncrypted {
             outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
                 message: "the nested archive \(path.display) is encrypted; it was not opened", found: "encrypted", path: path.display))

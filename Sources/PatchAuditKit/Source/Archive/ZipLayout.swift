@@ -19,9 +19,13 @@ struct ZipLayout {
     /// Reads `count` bytes at `offset`, or nil when they are not all there.
     typealias ReadAt = (_ offset: Int64, _ count: Int) -> [UInt8]?
 
-    /// Directories above this size are not checked (a limit, reported as such): about
-    /// 3 million entries.
-    static let maxCentralDirectorySize: Int64 = 256 << 20
+    /// Directories above this size are not read (a limit, reported as such): 1.4 million
+    /// entries at the least (46 bytes each without a name), more than any disk of the era held.
+    /// The overlap check keeps 16 bytes per entry, so memory stays within about 22 MiB.
+    static let maxCentralDirectorySize: Int64 = 64 << 20
+
+    /// Name bytes kept for the wanted entries, all together.
+    static let maxWantedNameBytes = 16 << 20
 
     /// One entry as the central directory describes it.
     struct Entry {
@@ -42,8 +46,10 @@ struct ZipLayout {
     struct Catalog {
         var entryCount = 0
         var directoryCount = 0
-        /// The entries `wants` accepted, in directory order.
+        /// The entries `wants` accepted, in directory order (at most `maxWanted`).
         var wanted: [Entry] = []
+        /// More entries were wanted than `maxWanted`: those after were not kept.
+        var wantedCut = false
         var centralDirectoryOffset: Int64 = 0
     }
 
@@ -58,7 +64,7 @@ struct ZipLayout {
     }
 
     /// Checks a zip of `size` bytes and lists the entries whose raw name `wants` accepts.
-    static func check(size: Int64, read: ReadAt, wants: ([UInt8]) -> Bool = { _ in false }) -> Finding {
+    static func check(size: Int64, read: ReadAt, maxWanted: Int = .max, wants: ([UInt8]) -> Bool = { _ in false }) -> Finding {
         if let head = read(0, 4), head == [0x50, 0x4b, 0x07, 0x08] {
             return .multiVolume("it starts with the split-archive marker of a multi-volume zip's first part")
         }
@@ -131,6 +137,7 @@ struct ZipLayout {
         }
 
         var catalog = Catalog(centralDirectoryOffset: directoryOffset)
+        var wantedNameBytes = 0
         var spans: [(start: Int64, end: Int64)] = []
         var chunk: [UInt8] = []
         var chunkStart = directoryOffset
@@ -182,14 +189,23 @@ struct ZipLayout {
             catalog.entryCount += 1
             if nameLength > 0 && chunk[nameRange.upperBound - 1] == 0x2f {
                 catalog.directoryCount += 1
-            } else if wants(Array(chunk[nameRange])) {
-                catalog.wanted.append(Entry(name: Array(chunk[nameRange]), localHeaderOffset: offset,
-                                            compressedSize: compressed, uncompressedSize: uncompressed, flags: flags,
-                                            method: method, isSymbolicLink: isLink))
+            } else if !catalog.wantedCut && wants(Array(chunk[nameRange])) {
+                // Bounded in count and in name bytes; past either bound an entry is still counted
+                // and checked for overlap, but not kept.
+                if catalog.wanted.count < maxWanted && wantedNameBytes + nameLength <= maxWantedNameBytes {
+                    wantedNameBytes += nameLength
+                    catalog.wanted.append(Entry(name: Array(chunk[nameRange]), localHeaderOffset: offset,
+                                                compressedSize: compressed, uncompressedSize: uncompressed, flags: flags,
+                                                method: method, isSymbolicLink: isLink))
+                } else {
+                    catalog.wantedCut = true
+                }
             }
             if compressed >= 0, offset >= 0 {
-                let (end, overflow) = offset.addingReportingOverflow(30 + Int64(nameLength) + compressed)
-                spans.append((offset, overflow ? Int64.max : end))
+                // `compressed` may come from a zip64 field near Int64.max: every step checked.
+                let (withHeader, headerOverflow) = compressed.addingReportingOverflow(30 + Int64(nameLength))
+                let (end, overflow) = offset.addingReportingOverflow(withHeader)
+                spans.append((offset, overflow || headerOverflow ? Int64.max : end))
             }
             position += Int64(recordLength)
         }

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Regression fixtures for what the issue-8 audit of input-driven arithmetic and loops found
+(Fixtures/hostile-archives/; the tests are ArchiveHostileTests). Deterministic: no randomness,
+fixed times.
+
+    python3 Fixtures/tools/hostile/audit8.py [OUT-DIR]     (default: Fixtures/hostile-archives)
+
+- zip64-size-overflow.zip: a central-directory entry whose zip64 compressed size is just below
+  Int64.max; offset + header + size overflowed in the overlap check (a Swift trap).
+- empty-names.tar.gz: three tar entries without a name, 24 MiB of zeros each: their data was
+  decompressed by libarchive without being counted against --max-total-bytes.
+- empty-names-in-zip.zip: the same stored inside a zip (nested, where nothing counted it at all).
+- installation-grid.zip: 120 SYSTEM folders beside 120 Office folders on one volume: pairing
+  every system folder with every Outlook folder asked for 14,520 findings.
+"""
+import gzip
+import io
+import os
+import struct
+import sys
+import tarfile
+import zipfile
+import zlib
+
+EPOCH = 873331200  # 1997-09-04 00:00:00 UTC
+DOS_TIME = (1997, 9, 4, 0, 0, 0)
+
+
+def zip64_size_overflow():
+    name = b"a.zip"
+    extra = struct.pack("<HHQ", 0x0001, 8, 0x7FFFFFFFFFFFFFE0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 0x031E, 45, 0, 0, 0, 0, 0,
+                          0xFFFFFFFF, 0, len(name), len(extra), 0, 0, 0, 0, 0) + name + extra
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central), 0, 0)
+    return central + end
+
+
+def empty_names_tar():
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for _ in range(3):
+            info = tarfile.TarInfo("")
+            info.size = 24 << 20
+            info.mtime = EPOCH
+            tar.addfile(info, io.BytesIO(bytes(info.size)))
+    return out.getvalue()
+
+
+def gzipped(data):
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=EPOCH, filename="") as stream:
+        stream.write(data)
+    return out.getvalue()
+
+
+def stored_zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, DOS_TIME)
+            info.compress_type = zipfile.ZIP_STORED
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
+def installation_grid(count=120):
+    entries = []
+    for index in range(count):
+        entries.append((f"d{index:03}/SYSTEM/EMSMDB32.DLL", b""))
+    for index in range(count):
+        entries.append((f"o{index:03}/Office/OUTLLIB.DLL", b""))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, DOS_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "hostile-archives")
+    tgz = gzipped(empty_names_tar())
+    files = {
+        "zip64-size-overflow.zip": zip64_size_overflow(),
+        "empty-names.tar.gz": tgz,
+        "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),
+        "installation-grid.zip": installation_grid(),
+    }
+    for name, data in files.items():
+        with open(os.path.join(out, name), "wb") as handle:
+            handle.write(data)
+        print(f"{name}: {len(data)} bytes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,4 @@
+patchaudit manifest signature v1
+key: ed25519:7fd8266ef06d88583b0a9b8a433cd077
+manifest-sha256: 3d476cdc629c7da85e8d9d2a3be8502a6e2a4d461bc1fef450081a9719720f7e
+signature: WLCQj+DioIJ7tUUmCz4JU09sxH9JAX/cPEyHm7f2kd94Oe10hhizAa1gzDp+rRpN7SFuZPXe/ZZE9IC+yakaBw==
