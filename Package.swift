@@ -46,6 +46,7 @@ let package = Package(
             name: "patchaudit",
             dependencies: [
                 "PatchAuditKit",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

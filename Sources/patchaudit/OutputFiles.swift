@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PatchAuditKit
+import SystemPackage
 
 /// Where commands write: results, manifests, signatures and keys. Evidence is never written:
 /// an output that is, or lies inside, a scanned target is refused, whichever links lead there.
@@ -95,15 +96,16 @@ enum OutputFiles {
         let existingMode = lstat(path, &status) == 0 ? status.st_mode & 0o7777 : mode & ~umaskValue
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw failure("cannot write \(path): \(String(cString: strerror(errno))); check the folder exists and is writable", status: ExitStatus.cannotWrite)
-        }
-        do {
-            try writeAll(data, to: fd, path: path, mode: existingMode, synchronize: true)
-        } catch {
-            unlink(temporary)
-            throw error
+        switch Syscalls.create(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600) {
+        case .failure(let error):
+            throw failure("cannot write \(path): \(error.text); check the folder exists and is writable", status: ExitStatus.cannotWrite)
+        case .success(let file):
+            do {
+                try writeAll(data, to: file, path: path, mode: existingMode, synchronize: true)
+            } catch {
+                unlink(temporary)
+                throw error
+            }
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -114,47 +116,52 @@ enum OutputFiles {
 
     /// Writes into an existing device or FIFO without replacing it.
     static func writeThrough(_ data: Data, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let reason = errno == ENXIO ? "it is a FIFO with no reader" : String(cString: strerror(errno))
+        switch Syscalls.create(path: path, flags: O_WRONLY | O_NONBLOCK, mode: 0) {
+        case .failure(let error):
+            let reason = error == .noSuchAddressOrDevice ? "it is a FIFO with no reader" : error.text
             throw failure("cannot write \(path): \(reason)", status: ExitStatus.cannotWrite)
+        case .success(let file):
+            // Blocking writes from here: a reader is there.
+            clearNonBlocking(file.raw)
+            try writeAll(data, to: file, path: path)
         }
-        // Blocking writes from here: a reader is there.
-        clearNonBlocking(fd)
-        try writeAll(data, to: fd, path: path)
     }
 
     /// Blocking writes on a descriptor opened with O_NONBLOCK (so a FIFO without a reader failed).
-    static func clearNonBlocking(_ fd: Int32) {
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+    static func clearNonBlocking(_ descriptor: FileDescriptor) {
+        _ = fcntl(descriptor.rawValue, F_SETFL, fcntl(descriptor.rawValue, F_GETFL) & ~O_NONBLOCK)
     }
 
-    /// Writes all of `data` to the open `fd` and closes it; a failure names `path`.
+    /// Writes all of `data` to `file` and closes it; a failure names `path`.
     /// - Parameters:
     ///   - mode: set with fchmod first, when given;
     ///   - synchronize: fsync before closing (before a rename makes the file visible).
-    static func writeAll(_ data: Data, to fd: Int32, path: String, mode: mode_t? = nil, synchronize: Bool = false) throws {
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    static func writeAll(_ data: Data, to file: consuming OwnedDescriptor, path: String, mode: mode_t? = nil, synchronize: Bool = false) throws {
+        if let mode, fchmod(file.raw.rawValue, mode) != 0 {
+            throw failure("cannot write \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite)
+        }
+        if case .failure(let error) = Syscalls.write(file.raw, data) {
+            throw failure("cannot write \(path): \(error.text)", status: ExitStatus.cannotWrite)
+        }
+        if synchronize, fsync(file.raw.rawValue) != 0 {
+            throw failure("cannot write \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite)
+        }
         do {
-            if let mode, fchmod(fd, mode) != 0 { throw POSIXError(.EPERM) }
-            try handle.write(contentsOf: data)
-            if synchronize { try handle.synchronize() }
-            try handle.close()
+            try file.close()
         } catch {
-            throw failure("cannot write \(path): \(error.localizedDescription)", status: ExitStatus.cannotWrite)
+            throw failure("cannot write \(path): \(error.text)", status: ExitStatus.cannotWrite)
         }
     }
 
     /// Creates a new file that must not exist yet, not even as a link (a key is never overwritten).
     static func writeNew(_ data: Data, to path: String, mode: mode_t) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else {
-            let code = errno
-            if code == EEXIST {
-                throw failure("\(path) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
-            }
-            throw failure("cannot write \(path): \(String(cString: strerror(code)))", status: ExitStatus.cannotWrite)
+        switch Syscalls.create(path: path, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode) {
+        case .failure(let error) where error == .fileExists:
+            throw failure("\(path) already exists; a key is never overwritten: choose another name or delete it first", status: ExitStatus.usage)
+        case .failure(let error):
+            throw failure("cannot write \(path): \(error.text)", status: ExitStatus.cannotWrite)
+        case .success(let file):
+            try writeAll(data, to: file, path: path, mode: mode & ~umaskValue)
         }
-        try writeAll(data, to: fd, path: path, mode: mode & ~umaskValue)
     }
 }

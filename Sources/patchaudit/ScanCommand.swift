@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PatchAuditKit
+import SystemPackage
 
 /// Which verdicts make `scan` exit non-zero.
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -220,56 +221,58 @@ func prepareForScanning() {
 
 /// Where results go: standard output or the `--output` file.
 final class OutputSink: @unchecked Sendable {
-    // @unchecked Sendable: the handle is written only from the scan's emit callback, which
-    // TargetScanner.scan calls sequentially from the one task that drains the task group.
-    private let handle: FileHandle
-    private let ownsHandle: Bool
+    // @unchecked Sendable: written only from the scan's emit callback, which WorkerPool.scan
+    // calls from the one task that collects the reports in order; closed once, after the scan.
+    private let descriptor: FileDescriptor
+    /// The `--output` file (nil for standard output, which is not ours to close).
+    private var owned: OwnedDescriptor?
     let isTerminal: Bool
 
     init(path: String?) throws {
-        if let path {
-            // open(2), not FileManager.createFile: that one writes a new file and renames it over
-            // the path, which would replace a device such as /dev/stdout or a named pipe.
-            // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang; cleared after.
-            // No O_TRUNC: the file is checked first, then emptied.
-            let fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                let reason = errno == ENXIO ? "it is a FIFO with no reader" : String(cString: strerror(errno))
-                throw failure("cannot write --output \(path): \(reason)", status: ExitStatus.cannotWrite, then: "Nothing was scanned.")
-            }
-            var status = stat()
-            if fstat(fd, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG {
+        guard let path else {
+            descriptor = .standardOutput
+            owned = nil
+            isTerminal = isatty(STDOUT_FILENO) == 1
+            return
+        }
+        // open(2), not FileManager.createFile: that one writes a new file and renames it over
+        // the path, which would replace a device such as /dev/stdout or a named pipe.
+        // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang; cleared after.
+        // No O_TRUNC: the file is checked first, then emptied.
+        switch Syscalls.create(path: path, flags: O_WRONLY | O_CREAT | O_NONBLOCK, mode: 0o644) {
+        case .failure(let error):
+            let reason = error == .noSuchAddressOrDevice ? "it is a FIFO with no reader" : error.text
+            throw failure("cannot write --output \(path): \(reason)", status: ExitStatus.cannotWrite, then: "Nothing was scanned.")
+        case .success(let file):
+            if case .success(let status) = file.status(), (status.st_mode & S_IFMT) == S_IFREG {
                 // Results are written in place: a file with other names could be a file of the evidence.
                 guard status.st_nlink <= 1 else {
-                    Glibc.close(fd)
                     throw failure("--output \(path) has \(status.st_nlink) hard links, and one of them could be a file of the evidence; write the results to a new file", status: ExitStatus.usage, then: "Nothing was scanned.")
                 }
-                _ = ftruncate(fd, 0)
+                _ = ftruncate(file.raw.rawValue, 0)
             }
-            OutputFiles.clearNonBlocking(fd)
-            self.handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-            ownsHandle = true
+            OutputFiles.clearNonBlocking(file.raw)
+            descriptor = file.raw
+            owned = consume file
             isTerminal = false
-        } else {
-            handle = FileHandle.standardOutput
-            ownsHandle = false
-            isTerminal = isatty(STDOUT_FILENO) == 1
         }
     }
 
     func write(_ data: Data) throws {
-        do {
-            try handle.write(contentsOf: data)
-        } catch where (error as NSError).domain == NSPOSIXErrorDomain && (error as NSError).code == Int(EPIPE) {
+        switch Syscalls.write(descriptor, data) {
+        case .success: return
+        case .failure(.brokenPipe):
             // The reader is gone (`patchaudit scan ... | head`): end as Unix tools do, by SIGPIPE,
             // which the scan otherwise ignores for its workers' pipes.
             signal(SIGPIPE, SIG_DFL)
             raise(SIGPIPE)
+            throw Errno.brokenPipe
+        case .failure(let error):
             throw error
         }
     }
 
-    func close() throws { if ownsHandle { try handle.close() } }
+    func close() throws { try owned.take()?.close() }
 }
 
 /// The manifests a command uses: the ones named with --manifest, else the shipped ones.

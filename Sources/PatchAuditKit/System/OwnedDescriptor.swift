@@ -26,6 +26,20 @@ public struct OwnedDescriptor: ~Copyable, Sendable {
     /// `fstat(2)`.
     public func status() -> Result<stat, Errno> { Syscalls.status(of: raw) }
 
+    /// Closes now, reporting what `close(2)` says (a write that failed late, on NFS or a full
+    /// disk, shows here). The descriptor is closed whatever the result.
+    public consuming func close() throws(Errno) {
+        let descriptor = raw
+        discard self
+        do {
+            try descriptor.close()
+        } catch let error as Errno {
+            throw error
+        } catch {
+            throw .ioError
+        }
+    }
+
     /// Hands the descriptor to `fdopendir(3)`: the stream owns it from then on (closedir closes it).
     /// On failure the descriptor is closed here and the error returned.
     public consuming func directoryStream() -> Result<DirectoryStream, Errno> {

@@ -41,6 +41,28 @@ public enum Syscalls {
         open(path, flags: flags)
     }
 
+    /// `open(2)` of a file patchaudit writes (results, manifests, keys: never evidence), with
+    /// `O_CLOEXEC`, retried on `EINTR`.
+    public static func create(path: String, flags: Int32, mode: mode_t) -> Result<OwnedDescriptor, Errno> {
+        while true {
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            if fd >= 0 { return .success(OwnedDescriptor(taking: FileDescriptor(rawValue: fd))) }
+            if errno != EINTR { return .failure(Errno(rawValue: errno)) }
+        }
+    }
+
+    /// Writes all of `bytes` (retrying short writes and `EINTR`, in swift-system).
+    public static func write(_ descriptor: FileDescriptor, _ bytes: some Sequence<UInt8>) -> Result<Void, Errno> {
+        do {
+            _ = try descriptor.writeAll(bytes)
+            return .success(())
+        } catch let error as Errno {
+            return .failure(error)
+        } catch {
+            return .failure(.ioError)
+        }
+    }
+
     /// `fstat(2)` on a descriptor someone else owns.
     public static func status(of descriptor: FileDescriptor) -> Result<stat, Errno> {
         do {
@@ -109,5 +131,5 @@ public enum Syscalls {
 
 extension Errno {
     /// `strerror`'s text, as the rest of the messages quote it ("Permission denied").
-    var text: String { errorText(rawValue) }
+    public var text: String { errorText(rawValue) }
 }
