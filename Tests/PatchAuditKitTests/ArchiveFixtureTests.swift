@@ -213,4 +213,17 @@ import Testing
         #expect(judged.filter { $0.status != .missing }.count <= 10_000)
         #expect(!report.strayFiles.isEmpty)
     }
+
+    @Test func aDeclaredSizeNoCompressedBytesCouldHoldIsABomb() throws {
+        let report = try scan("declared-zeros.tar.gz")
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.map(\.limit) == ["max-compression-ratio"])
+    }
+
+    @Test func skippingAStreamedZipEntryWithoutSizesIsCounted() throws {
+        // The nested zip's entry has a data descriptor: libarchive inflates it to get past it.
+        let report = try scan("descriptor-zip-in-tgz.tar.gz")
+        #expect(report.verdict == .review)
+        #expect(report.limitsHit.contains { $0.limit == "max-compression-ratio" || $0.limit == "max-total-bytes" })
+    }
 }

@@ -12,6 +12,12 @@ fixed times.
 - empty-names-in-zip.zip: the same stored inside a zip (nested, where nothing counted it at all).
 - installation-grid.zip: 120 SYSTEM folders beside 120 Office folders on one volume: pairing
   every system folder with every Outlook folder asked for 14,520 findings.
+- declared-zeros.tar.gz: one tar entry of 200 MiB of zeros in 200 KB: its declared size against
+  the compressed bytes left is a bomb's ratio, stopped before libarchive inflates it (from a
+  corpus run: a 16 GiB entry took 50 s to skip).
+- descriptor-zip-in-tgz.tar.gz: a zip whose 64 MiB entry of zeros has a data descriptor (sizes
+  after the data), streamed from a tar.gz: skipping it means inflating it, which went uncounted
+  (from a corpus run: commons-compress's zip64support.tar.bz2 inflated ~15 GB unchecked).
 """
 import gzip
 import io
@@ -63,6 +69,57 @@ def stored_zip(entries):
     return out.getvalue()
 
 
+class Unseekable(io.RawIOBase):
+    """A write-only stream without tell/seek: zipfile then writes data descriptors."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.buffer += data
+        return len(data)
+
+
+def descriptor_zip():
+    stream = Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("zeros.bin", DOS_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w") as entry:
+            chunk = bytes(1 << 20)
+            for _ in range(64):
+                entry.write(chunk)
+    return bytes(stream.buffer)
+
+
+def tar_of(entries):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, size, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = size
+            info.mtime = EPOCH
+            tar.addfile(info, data)
+    return out.getvalue()
+
+
+class Zeros(io.RawIOBase):
+    def __init__(self, count):
+        self.left = count
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
 def installation_grid(count=120):
     entries = []
     for index in range(count):
@@ -87,6 +144,8 @@ def main():
         "empty-names.tar.gz": tgz,
         "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),
         "installation-grid.zip": installation_grid(),
+        "declared-zeros.tar.gz": gzipped(tar_of([("junk.bin", 200 << 20, io.BufferedReader(Zeros(200 << 20)))])),
+        "descriptor-zip-in-tgz.tar.gz": gzipped(tar_of([("backup/pc42.zip", len(descriptor_zip()), io.BytesIO(descriptor_zip()))])),
     }
     for name, data in files.items():
         with open(os.path.join(out, name), "wb") as handle:

@@ -141,6 +141,14 @@ final class ArchiveReader {
         return base == PA_ARCHIVE_FORMAT_7ZIP || base == PA_ARCHIVE_FORMAT_CAB
     }
 
+    /// Whether skipping this entry means decompressing it: always for ``skipsByDecompressing``
+    /// formats, and for a zip entry read by its local header without sizes (a data descriptor
+    /// follows the data: only inflating finds its end).
+    func skipsByDecompressing(_ entry: Entry) -> Bool {
+        if skipsByDecompressing { return true }
+        return entry.size == nil && archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_ZIP
+    }
+
     /// The next entry's header, or nil at the end of the archive.
     func nextEntry() throws(ArchiveError) -> Entry? {
         var pointer: OpaquePointer?

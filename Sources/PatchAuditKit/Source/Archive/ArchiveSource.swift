@@ -342,6 +342,10 @@ final class ArchiveWalk {
                 return
             }
             let content = try readMatched(reader, entry: entry, path: path)
+            if case .failure(let problem) = content, problem.kind == .tooLarge, entry.size != nil, !outcome.stopped {
+                // Not read, but libarchive still has to get past its data: that costs what skipping costs.
+                try countSkipped(reader, entry: entry, path: prefix + name)
+            }
             if case .failure(let problem) = content, problem.kind == .encrypted {
                 outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
                     message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
@@ -363,7 +367,7 @@ final class ArchiveWalk {
             try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
             // Whatever of the entry the nested reader left unread is skipped by libarchive: in a
             // compressed stream that costs a decompression, which counts like any other.
-            if !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing) && !entry.isEncrypted {
+            if !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted {
                 try discardData(reader, path: path)
             }
         } else {
@@ -374,10 +378,20 @@ final class ArchiveWalk {
     /// Where skipping means decompressing, the skipped bytes count against the limits: by the
     /// declared size before libarchive skips (tar in gzip/xz/...), or block by block where there
     /// is none or the format hides it (7-Zip solid blocks, CAB folders, which are compressed as
-    /// one stream each).
+    /// one stream each, zip entries streamed by their local headers without sizes).
     func countSkipped(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: [UInt8]) throws(ArchiveError) {
-        guard entry.isRegularFile && (reader.isCompressedStream || reader.skipsByDecompressing) && !entry.isEncrypted else { return }
-        if let size = entry.size, !reader.skipsByDecompressing {
+        guard entry.isRegularFile && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted else { return }
+        if let size = entry.size, !reader.skipsByDecompressing(entry) {
+            // A size no compressed bytes left could hold at a sane ratio: a bomb, stopped before
+            // libarchive spends minutes inflating it (deflate tops out near 1032:1).
+            if size > 16 << 20, let sourceSize = reader.sourceSize {
+                let left = max(1, sourceSize - reader.rawBytesRead)
+                if size / left > limits.maxCompressionRatio {
+                    stop(LimitHit(limit: "max-compression-ratio", value: limits.maxCompressionRatio,
+                        detail: "\(path.isEmpty ? "an entry without a name" : ScanPath(bytes: path).display) declares \(size) bytes, but only \(left) compressed bytes are left in the archive (more than \(limits.maxCompressionRatio):1); the scan stopped before it, as for a compression bomb"))
+                    return
+                }
+            }
             let (total, overflow) = outcome.totalBytes.addingReportingOverflow(max(0, size))
             outcome.totalBytes = overflow ? .max : total
             if outcome.totalBytes > limits.maxTotalBytes {
