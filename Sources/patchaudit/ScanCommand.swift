@@ -292,7 +292,7 @@ enum ManifestSelection {
 /// results do not go to that same terminal.
 final class Progress: @unchecked Sendable {
     // @unchecked Sendable: `done` is touched only from the scan's emit callback, which
-    // TargetScanner.scan calls sequentially from the one task that drains the task group.
+    // WorkerPool.scan calls sequentially from the one task that collects the reports in order.
     private var done = 0
     private let total: Int
     private let enabled: Bool

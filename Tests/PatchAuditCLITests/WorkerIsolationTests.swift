@@ -133,4 +133,54 @@ import Testing
         #expect(try CLITests.run(["scan", Self.good[0], "--worker-memory", "1000"]).status == 64)
         #expect(try CLITests.run(["scan", Self.good[0], "--target-timeout", "1.5h", "--format", "json"]).status == 1)
     }
+
+    /// Processes whose command line mentions `text` (from /proc).
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+            return String(decoding: line, as: UTF8.self).contains(text)
+        }
+    }
+
+    @Test func workersDoNotOutliveTheirSupervisor() throws {
+        let (folder, bad) = try Self.badTarget(named: "orphan-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan", bad, "--format", "json"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PATCHAUDIT_TEST_WORKER_FAULT": "spin:\((bad as NSString).lastPathComponent)"]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The worker takes the target and spins; then its supervisor is killed outright.
+        var waited = 0
+        while Self.processes(mentioning: "worker").filter({ Self.parent(of: $0) == process.processIdentifier }).isEmpty && waited < 100 {
+            usleep(100_000)
+            waited += 1
+        }
+        let workers = Self.processes(mentioning: "worker").filter { Self.parent(of: $0) == process.processIdentifier }
+        #expect(!workers.isEmpty, "a worker was started")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        var alive = workers
+        for _ in 0..<50 where !alive.isEmpty {
+            usleep(100_000)
+            alive = alive.filter { kill($0, 0) == 0 && Self.isRunning($0) }
+        }
+        #expect(alive.isEmpty, "workers \(alive) outlived their supervisor")
+    }
+
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
+    /// Not a zombie waiting for its (new) parent to collect it.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    }
 }

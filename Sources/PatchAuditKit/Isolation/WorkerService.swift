@@ -34,6 +34,7 @@ public enum WorkerService {
             return 78
         }
         pa_crash_note_install(output.rawValue)
+        watchForOrphaning()
         let scanner = TargetScanner(configuration: ScanConfiguration(manifests: manifests, limits: setup.limits, jobs: 1, walkers: setup.walkers))
         if stdinTarget {
             return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, output: output) ? 0 : 74
@@ -89,6 +90,22 @@ public enum WorkerService {
             let manifest = try ManifestLoader.parse(data: Data(file.bytes), file: reference.path)
             return LoadedManifest(manifest: manifest, path: reference.path, sha256: reference.sha256, signature: reference.signature)
         }
+    }
+
+    /// Ends the worker when its supervisor is gone (killed, or crashed itself): nobody would
+    /// read its report, and a target that loops must not keep a core busy for the rest of its
+    /// time limit. The supervisor's death re-parents the worker, which a thread notices within
+    /// a second.
+    static func watchForOrphaning() {
+        let supervisor = getppid()
+        let thread = Thread {
+            while true {
+                sleep(1)
+                if getppid() != supervisor { _exit(70) }
+            }
+        }
+        thread.stackSize = 64 << 10
+        thread.start()
     }
 
     /// No core files; the address space bounded.
