@@ -342,7 +342,7 @@ final class ArchiveWalk {
                 return
             }
             let content = try readMatched(reader, entry: entry, path: path)
-            if case .failure(let problem) = content, problem.kind == .tooLarge, entry.size != nil, !outcome.stopped {
+            if case .walked = origin, case .failure(let problem) = content, problem.kind == .tooLarge, entry.size != nil, !outcome.stopped {
                 // Not read, but libarchive still has to get past its data: that costs what skipping costs.
                 try countSkipped(reader, entry: entry, path: prefix + name)
             }
@@ -366,8 +366,9 @@ final class ArchiveWalk {
         if entry.isRegularFile && !entry.isHardLink && ArchiveSource.isArchiveName(last) {
             try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
             // Whatever of the entry the nested reader left unread is skipped by libarchive: in a
-            // compressed stream that costs a decompression, which counts like any other.
-            if !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted {
+            // compressed stream that costs a decompression, which counts like any other. (A zip
+            // entry read through the central directory has a reader of its own, dropped now.)
+            if case .walked = origin, !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted {
                 try discardData(reader, path: path)
             }
         } else {
