@@ -103,6 +103,21 @@ class ArchiveByteSource {
         return produce()
     }
 
+    /// The position a seek asks for (`whence`: SEEK_SET, SEEK_CUR, SEEK_END), kept within
+    /// `0...length`, or -1 for a request that makes no sense.
+    final func seekTarget(_ offset: Int64, whence: Int32, position: Int64, length: Int64) -> Int64 {
+        let base: Int64 = switch whence {
+        case SEEK_SET: 0
+        case SEEK_CUR: position
+        case SEEK_END: length
+        default: -1
+        }
+        guard base >= 0 else { return -1 }
+        let (target, overflow) = base.addingReportingOverflow(offset)
+        guard !overflow, target >= 0 else { return -1 }
+        return min(target, length)
+    }
+
     /// The skip callback: only when nothing peeked is still waiting to be handed out.
     final func skip(_ count: Int64) -> Int64 {
         guard count > 0, !hasPendingBytes else { return 0 }
@@ -196,17 +211,9 @@ final class FileRangeSource: ArchiveByteSource {
 
     override func seekUnread(_ offset: Int64, whence: Int32) -> Int64 {
         guard let length else { return -1 }
-        let base: Int64 = switch whence {
-        case SEEK_SET: 0
-        case SEEK_CUR: position
-        case SEEK_END: length
-        default: -1
-        }
-        guard base >= 0 else { return -1 }
-        let (target, overflow) = base.addingReportingOverflow(offset)
-        guard !overflow, target >= 0 else { return -1 }
-        position = min(target, length)
-        return position
+        let target = seekTarget(offset, whence: whence, position: position, length: length)
+        if target >= 0 { position = target }
+        return target
     }
 
     /// Reads `count` bytes at `offset` within the range, or nil when they are not all there
@@ -261,16 +268,8 @@ final class MemorySource: ArchiveByteSource {
     }
 
     override func seekUnread(_ offset: Int64, whence: Int32) -> Int64 {
-        let base: Int64 = switch whence {
-        case SEEK_SET: 0
-        case SEEK_CUR: Int64(position)
-        case SEEK_END: Int64(count)
-        default: -1
-        }
-        guard base >= 0 else { return -1 }
-        let (target, overflow) = base.addingReportingOverflow(offset)
-        guard !overflow, target >= 0 else { return -1 }
-        position = Int(min(target, Int64(count)))
-        return Int64(position)
+        let target = seekTarget(offset, whence: whence, position: Int64(position), length: Int64(count))
+        if target >= 0 { position = Int(target) }
+        return target
     }
 }

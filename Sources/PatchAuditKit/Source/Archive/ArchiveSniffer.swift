@@ -145,15 +145,20 @@ enum ArchiveSniffer {
         return usual && (0x0030_0000...0x03f0_0000).contains(dictionary) && dictionary & 0xf_ffff == 0
     }
 
-    /// An octal number field (NUL or space terminated), or nil.
+    /// An octal number field (leading spaces, then digits up to a NUL or space), or nil.
     static func octal(_ head: UnsafeRawBufferPointer, _ at: Int, _ length: Int) -> Int? {
-        var value = 0, digits = 0
-        for index in at..<(at + length) {
-            let byte = head[index]
+        octal(head[at..<(at + length)]).map(Int.init)
+    }
+
+    /// The same for any bytes (a tar header's 8- or 12-byte fields: at most 12 digits, so the
+    /// value stays far below Int64.max).
+    static func octal(_ field: some Collection<UInt8>) -> Int64? {
+        var value: Int64 = 0, digits = 0
+        for byte in field {
             if byte == 0x20 && digits == 0 { continue }
             if byte == 0 || byte == 0x20 { break }
-            guard (0x30...0x37).contains(byte) else { return nil }
-            value = value * 8 + Int(byte - 0x30)
+            guard (0x30...0x37).contains(byte), digits < 21 else { return nil }
+            value = value * 8 + Int64(byte - 0x30)
             digits += 1
         }
         return digits > 0 ? value : nil

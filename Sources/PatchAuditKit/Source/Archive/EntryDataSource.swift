@@ -105,7 +105,7 @@ final class RewindableEntrySource: ArchiveByteSource {
     init(path: String, length: Int64, account: @escaping (Int) -> ArchiveError?,
          reopen: @escaping () -> Result<ArchiveReader, ArchiveError>) {
         self.path = path
-        self.length = length
+        self.length = max(0, length)
         self.account = account
         self.reopen = reopen
     }
@@ -165,16 +165,8 @@ final class RewindableEntrySource: ArchiveByteSource {
     }
 
     override func seekUnread(_ offset: Int64, whence: Int32) -> Int64 {
-        let base: Int64 = switch whence {
-        case SEEK_SET: 0
-        case SEEK_CUR: position
-        case SEEK_END: length
-        default: -1
-        }
-        guard base >= 0 else { return -1 }
-        let (target, overflow) = base.addingReportingOverflow(offset)
-        guard !overflow, target >= 0 else { return -1 }
-        position = min(target, length)
-        return position
+        let target = seekTarget(offset, whence: whence, position: position, length: length)
+        if target >= 0 { position = target }
+        return target
     }
 }

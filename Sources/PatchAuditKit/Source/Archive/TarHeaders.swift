@@ -52,15 +52,6 @@ enum TarHeaders {
             }
             return value
         }
-        var value: Int64 = 0
-        var digits = 0
-        for byte in field {
-            if byte == 0x20 && digits == 0 { continue }
-            if byte == 0 || byte == 0x20 { break }
-            guard (0x30...0x37).contains(byte) else { return nil }
-            value = value * 8 + Int64(byte - 0x30)
-            digits += 1
-        }
-        return digits > 0 ? value : nil
+        return ArchiveSniffer.octal(field)
     }
 }
