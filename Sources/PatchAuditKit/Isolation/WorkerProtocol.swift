@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What a scan worker (a process of the same binary, `patchaudit worker`) and its supervisor
 /// say to each other: length-prefixed frames on the worker's standard input and output.
@@ -105,6 +108,8 @@ public struct WorkerSetup: Sendable, Codable, Hashable {
     public var memoryLimit: Int64
     /// Wall-clock time one target may take (the CPU limit is derived from it).
     public var targetTimeout: Double
+    /// The supervisor's process id: a worker whose parent is no longer this one is orphaned.
+    public var supervisor: Int32?
 
     public init(manifests: [LoadedManifest], limits: ScanLimits, walkers: Int, memoryLimit: Int64, targetTimeout: Double) {
         self.manifests = manifests.map { ManifestReference(path: $0.path, sha256: $0.sha256, signature: $0.signature) }
@@ -112,6 +117,7 @@ public struct WorkerSetup: Sendable, Codable, Hashable {
         self.walkers = walkers
         self.memoryLimit = memoryLimit
         self.targetTimeout = targetTimeout
+        supervisor = getpid()
     }
 
     /// The setup as one command-line argument (compact JSON).

@@ -25,6 +25,7 @@ public enum WorkerService {
     /// exits. Returns the exit status.
     public static func run(setup: WorkerSetup, stdinTarget: Bool) -> Int32 {
         let output = FileDescriptor.standardOutput
+        watchForOrphaning(supervisor: setup.supervisor ?? getppid())
         limitItself(setup)
         let manifests: [LoadedManifest]
         do {
@@ -34,7 +35,6 @@ public enum WorkerService {
             return 78
         }
         pa_crash_note_install(output.rawValue)
-        watchForOrphaning()
         let scanner = TargetScanner(configuration: ScanConfiguration(manifests: manifests, limits: setup.limits, jobs: 1, walkers: setup.walkers))
         if stdinTarget {
             return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, output: output) ? 0 : 74
@@ -95,9 +95,10 @@ public enum WorkerService {
     /// Ends the worker when its supervisor is gone (killed, or crashed itself): nobody would
     /// read its report, and a target that loops must not keep a core busy for the rest of its
     /// time limit. The supervisor's death re-parents the worker, which a thread notices within
-    /// a second.
-    static func watchForOrphaning() {
-        let supervisor = getppid()
+    /// a second. The supervisor names itself in the setup, so a worker whose supervisor died
+    /// before the worker even started notices too.
+    static func watchForOrphaning(supervisor: pid_t) {
+        if getppid() != supervisor { _exit(70) }
         let thread = Thread {
             while true {
                 sleep(1)
