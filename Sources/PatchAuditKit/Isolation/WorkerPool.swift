@@ -105,6 +105,20 @@ public struct WorkerPool: Sendable {
     /// never received), or nil.
     func runWorker(first: TargetQueue.Item, queue: TargetQueue,
                    deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws -> TargetQueue.Item? {
+        do {
+            return try await runStartedWorker(first: first, queue: queue, deliver: deliver)
+        } catch let error as SubprocessError where [.spawnFailed, .executableNotFound, .failedToMonitorProcess].contains(error.code) {
+            // No worker could be started for this target (too many processes, no memory, the
+            // binary gone): it is said for this target, and the next one tries again.
+            deliver((first.index, .failed(first.target, kind: Self.kind(of: first.target), reason: Reason(rule: "worker-failed", verdict: .error,
+                message: "\(first.target) was not scanned: no worker process could be started (\(error)); check the system's process and memory limits and scan it again",
+                found: "\(error.code)"))))
+            return await queue.take()
+        }
+    }
+
+    func runStartedWorker(first: TargetQueue.Item, queue: TargetQueue,
+                          deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws -> TargetQueue.Item? {
         let execution = try await Subprocess.run(
             .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded()]),
             environment: workerEnvironment, input: .inputWriter, output: .sequence, error: .sequence
