@@ -329,6 +329,20 @@ import Testing
         #expect(line["verdict"] as? String == "patch-needed")
     }
 
+    /// Issue 8's two findings, as our own fixtures: an end record claiming disk 65535 (a crash
+    /// before) and a gzip stream libarchive 3.6.2 reads on and on (no answer in 100 s before).
+    @Test(.timeLimit(.minutes(1)))
+    func theCrashAndTheHangGetADocumentedExitStatus() throws {
+        let folder = CLITests.root.appendingPathComponent("Fixtures/robustness")
+        for name in ["eocd-disk-65535.zip", "gzip-endless-name.tar.gz", "gzip-long-name.tar.gz"] {
+            let run = try CLITests.run(["scan", folder.appendingPathComponent(name).path, "--format", "json"])
+            #expect(run.status == 3, "\(name): \(run.stderr)")
+            let target = try #require((try run.json()["targets"] as? [[String: Any]])?.first)
+            #expect(target["verdict"] as? String == "error")
+            #expect(!(target["reasons"] as? [[String: Any]] ?? []).contains { $0["rule"] as? String == "worker-crashed" })
+        }
+    }
+
     @Test func oneBadArchiveDoesNotStopTheOthers() throws {
         let run = try CLITests.run(["scan", Self.archives.appendingPathComponent("broken/random.bin").path,
                                     Self.archives.appendingPathComponent("zip/up-to-date-sr1.zip").path, "--format", "ndjson"])
