@@ -398,6 +398,10 @@ final class ArchiveWalk {
             if outcome.totalBytes > limits.maxTotalBytes {
                 stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
                     detail: "more than \(limits.maxTotalBytes) decompressed bytes would be read from this target; the scan stopped before \(path.isEmpty ? "an entry without a name" : ScanPath(bytes: path).display) (\(size) bytes)"))
+            } else if size > 64 << 20 {
+                // A large entry is inflated here rather than skipped blind, so the ratio guard
+                // sees it as it comes: 8 GiB of zeros stops after 16 MiB, not after 25 s.
+                try discardData(reader, path: ScanPath(bytes: path), alreadyCounted: true)
             }
         } else {
             try discardData(reader, path: ScanPath(bytes: path))
@@ -656,10 +660,12 @@ final class ArchiveWalk {
     /// Decompresses and discards the current entry's data, counting it against the limits.
     /// Used where skipping costs a decompression anyway (compressed streams, 7-Zip solid
     /// blocks), so that a bomb in an entry nobody wants still meets `--max-total-bytes`.
-    func discardData(_ reader: ArchiveReader, path: ScanPath) throws(ArchiveError) {
+    /// - Parameter alreadyCounted: the entry's declared size is in the total already; only the
+    ///   ratio guard looks at these bytes.
+    func discardData(_ reader: ArchiveReader, path: ScanPath, alreadyCounted: Bool = false) throws(ArchiveError) {
         var guardState = RatioGuard(reader: reader)
         while let (block, _) = try reader.nextBlock(entry: path.display) {
-            if count(Int64(block.count), at: path, guard: &guardState) != nil { return }
+            if count(Int64(block.count), at: path, guard: &guardState, towardsTotal: !alreadyCounted) != nil { return }
             if outcome.stopped { return }
         }
     }
@@ -687,9 +693,11 @@ final class ArchiveWalk {
 
     /// Adds `produced` decompressed bytes: the shared total and the ratio guard. Returns the
     /// problem that stops this entry, if any; stops the whole scan at the total limit.
-    func count(_ produced: Int64, at path: ScanPath, guard state: inout RatioGuard) -> ReadProblem? {
-        let (total, overflow) = outcome.totalBytes.addingReportingOverflow(produced)
-        outcome.totalBytes = overflow ? .max : total
+    func count(_ produced: Int64, at path: ScanPath, guard state: inout RatioGuard, towardsTotal: Bool = true) -> ReadProblem? {
+        if towardsTotal {
+            let (total, overflow) = outcome.totalBytes.addingReportingOverflow(produced)
+            outcome.totalBytes = overflow ? .max : total
+        }
         state.produced = state.produced.addingReportingOverflow(produced).partialValue
         if outcome.totalBytes > limits.maxTotalBytes {
             stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
