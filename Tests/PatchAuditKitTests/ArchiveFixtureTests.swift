@@ -226,4 +226,13 @@ import Testing
         #expect(report.verdict == .review)
         #expect(report.limitsHit.contains { $0.limit == "max-compression-ratio" || $0.limit == "max-total-bytes" })
     }
+
+    @Test func aLargeSkippedEntryMeetsTheRatioGuardAsItIsInflated() throws {
+        let report = try scan("split-zeros.tar.gz")
+        #expect(report.verdict == .review)
+        let hit = try #require(report.limitsHit.first)
+        #expect(hit.limit == "max-compression-ratio")
+        // Stopped inside the first entry, not judged on the whole stream after inflating it.
+        #expect(hit.detail.contains("data/zeros0.bin expands more than 1000:1"), "\(hit.detail)")
+    }
 }

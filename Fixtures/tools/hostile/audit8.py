@@ -18,6 +18,10 @@ fixed times.
 - descriptor-zip-in-tgz.tar.gz: a zip whose 64 MiB entry of zeros has a data descriptor (sizes
   after the data), streamed from a tar.gz: skipping it means inflating it, which went uncounted
   (from a corpus run: commons-compress's zip64support.tar.bz2 inflated ~15 GB unchecked).
+- split-zeros.tar.gz: two entries of 256 MiB of zeros each in 500 KB: neither size alone gives
+  the bomb away against the compressed bytes left, so the first is inflated under the ratio
+  guard, which stops it after 16 MiB (skipped blind, it cost the whole inflate first; a corpus
+  file of two 8 GiB entries took 25 s).
 """
 import gzip
 import io
@@ -145,6 +149,7 @@ def main():
         "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),
         "installation-grid.zip": installation_grid(),
         "declared-zeros.tar.gz": gzipped(tar_of([("junk.bin", 200 << 20, io.BufferedReader(Zeros(200 << 20)))])),
+        "split-zeros.tar.gz": gzipped(tar_of([(f"data/zeros{index}.bin", 256 << 20, io.BufferedReader(Zeros(256 << 20))) for index in range(2)])),
         "descriptor-zip-in-tgz.tar.gz": gzipped(tar_of([("backup/pc42.zip", len(descriptor_zip()), io.BytesIO(descriptor_zip()))])),
     }
     for name, data in files.items():
