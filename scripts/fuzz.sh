@@ -40,7 +40,8 @@ bin=$(swift build --package-path "$repo/Fuzz" --sanitize=fuzzer --sanitize=addre
 
 # Seeds: small committed files of the kind each target reads (libFuzzer reads a folder of files).
 seed() { # seed TARGET DIR
-    local target=$1 dir=$2
+    local target=$1
+    local dir=$2
     rm -rf "$dir"
     mkdir -p "$dir"
     local -a files=()
@@ -68,7 +69,9 @@ max_len() {
 
 failed=0
 run_one() { # run_one TARGET: replay findings, then fuzz; prints one summary line
-    local target=$1 corpus="$work/corpus/$target" seeds="$work/seeds/$target" findings="$work/findings/$target"
+    # One `local` per variable: bash expands every word of a `local` line before assigning any.
+    local target=$1
+    local corpus="$work/corpus/$target" seeds="$work/seeds/$target" findings="$work/findings/$target"
     mkdir -p "$corpus" "$findings"
     seed "$target" "$seeds"
     local log="$work/logs/$target.log"

@@ -96,6 +96,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most resident memory one target may use, in bytes; past it the target is stopped and reported as an error.", valueName: "bytes"))
     var workerMemory: Int64 = 2 << 30
 
+    @Flag(help: ArgumentHelp("Read every target in this process, without worker processes: no crash isolation (for measurements and debugging).", visibility: .hidden))
+    var inProcess = false
+
     @Flag(help: "Never colour the table (NO_COLOR in the environment does the same).")
     var noColor = false
 
@@ -155,10 +158,12 @@ struct ScanCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("patchaudit: cannot find its own executable to start worker processes (is /proc mounted?)\n".utf8))
             throw ExitCode(74)
         }
-        let pool = WorkerPool(executable: executable, arguments: ["worker"],
-                              setup: WorkerSetup(manifests: loaded, limits: limits, walkers: 2, memoryLimit: workerMemory,
-                                                 targetTimeout: targetTimeout.seconds),
-                              jobs: jobs)
+        var setup = WorkerSetup(manifests: loaded, limits: limits, walkers: 2, memoryLimit: workerMemory,
+                                targetTimeout: targetTimeout.seconds)
+        // ndjson lines are written as each worker renders them (from the same model, with the
+        // same manifests): the report is then encoded once, not decoded and encoded again here.
+        setup.renderLines = format == .ndjson
+        let pool = WorkerPool(executable: executable, arguments: ["worker"], setup: setup, jobs: jobs)
         // A worker that dies while a request is being written to it must not end this
         // process with SIGPIPE: writes then fail with EPIPE, and the worker's death is reported.
         // (A closed standard output still ends patchaudit with SIGPIPE: OutputSink re-raises it.)
@@ -174,39 +179,51 @@ struct ScanCommand: AsyncParsableCommand {
             let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             try sink.write(Data(HashdeepReport.header(invokedFrom: FileManager.default.currentDirectoryPath, command: command).utf8))
         }
-        let reports: [TargetReport]
+        let results: [ScanResult]
         do {
-            reports = try await pool.scan(targets: targets) { report in
-                progress.finished(report)
-                switch format {
-                case .ndjson: try sink.write(JSONReport.line(report, manifests: uses))
-                case .table: try sink.write(Data(table.render(report).utf8))
-                case .hashdeep: try sink.write(Data(HashdeepReport.rows(report).utf8))
-                case .json: break
+            let emit: @Sendable (ScanResult) throws -> Void = { result in
+                progress.finished(target: result.target, verdict: result.verdict)
+                switch (format, result) {
+                case (.ndjson, .line(_, _, let bytes)): try sink.write(Data(bytes))
+                case (.ndjson, .report(let report)): try sink.write(JSONReport.line(report, manifests: uses))
+                case (.table, .report(let report)): try sink.write(Data(table.render(report).utf8))
+                case (.hashdeep, .report(let report)): try sink.write(Data(HashdeepReport.rows(report).utf8))
+                case (.json, _), (.table, .line), (.hashdeep, .line): break
                 }
+            }
+            if inProcess {
+                let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
+                results = try await scanner.scan(targets: targets) { try emit(.report($0)) }.map { .report($0) }
+            } else {
+                results = try await pool.scan(targets: targets, emit: emit)
             }
         } catch let refused as WorkerPool.SetupRefused {
             FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n".utf8))
             throw ExitCode(78)
         }
-        let report = ScanReport(manifests: uses, targets: reports)
-        if format == .json { try sink.write(JSONReport.document(report)) }
-        if format == .table && reports.count > 1 {
-            try sink.write(Data(summaryLine(reports).utf8))
+        if format == .json {
+            let reports = results.compactMap { result -> TargetReport? in
+                if case .report(let report) = result { return report }
+                return nil
+            }
+            try sink.write(JSONReport.document(ScanReport(manifests: uses, targets: reports)))
+        }
+        if format == .table && results.count > 1 {
+            try sink.write(Data(summaryLine(results.map(\.verdict)).utf8))
         }
         progress.end()
         try sink.close()
-        let status = failOn.exitStatus(for: reports.map(\.verdict))
+        let status = failOn.exitStatus(for: results.map(\.verdict))
         if status != 0 { throw ExitCode(status) }
     }
 
-    func summaryLine(_ reports: [TargetReport]) -> String {
+    func summaryLine(_ verdicts: [Verdict]) -> String {
         var counts: [Verdict: Int] = [:]
-        for report in reports { counts[report.verdict, default: 0] += 1 }
+        for verdict in verdicts { counts[verdict, default: 0] += 1 }
         let parts = Verdict.allCases.sorted { $0.severity > $1.severity }.compactMap { verdict in
             counts[verdict].map { "\($0) \(verdict.rawValue)" }
         }
-        return "\(reports.count) targets: \(parts.joined(separator: ", "))\n"
+        return "\(verdicts.count) targets: \(parts.joined(separator: ", "))\n"
     }
 }
 
@@ -222,7 +239,7 @@ func prepareForScanning() {
 /// Where results go: standard output or the `--output` file.
 final class OutputSink: @unchecked Sendable {
     // @unchecked Sendable: written only from the scan's emit callback, which WorkerPool.scan
-    // calls from the one task that collects the reports in order; closed once, after the scan.
+    // calls under one lock (in target order, never two at once); closed once, after the scan.
     private let descriptor: FileDescriptor
     /// The `--output` file (nil for standard output, which is not ours to close).
     private var owned: OwnedDescriptor?
@@ -292,7 +309,7 @@ enum ManifestSelection {
 /// results do not go to that same terminal.
 final class Progress: @unchecked Sendable {
     // @unchecked Sendable: `done` is touched only from the scan's emit callback, which
-    // WorkerPool.scan calls sequentially from the one task that collects the reports in order.
+    // WorkerPool.scan calls under one lock (in target order, never two at once).
     private var done = 0
     private let total: Int
     private let enabled: Bool
@@ -302,11 +319,11 @@ final class Progress: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    func finished(_ report: TargetReport) {
+    func finished(target: String, verdict: Verdict) {
         done += 1
         guard enabled else { return }
         // The target is evidence-side text (a file name): escaped like every other place that shows it.
-        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(TerminalText.safe(report.target)): \(report.verdict.rawValue)".utf8))
+        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(TerminalText.safe(target)): \(verdict.rawValue)".utf8))
     }
 
     func end() {

@@ -25,6 +25,14 @@ import Testing
         }
     }
 
+    @Test func requestsSurviveTheTrip() {
+        for request in [WorkerRequest(index: 0, target: "-"), WorkerRequest(index: 70_000, target: "/mnt/Büro\npc 42.zip"),
+                        WorkerRequest(index: 3, target: "")] {
+            #expect(WorkerRequest(payload: request.payload) == request)
+        }
+        #expect(WorkerRequest(payload: [1, 2, 3]) == nil)
+    }
+
     @Test func brokenFramesAreRefused() {
         var unknown = WorkerProtocol.FrameDecoder()
         unknown.append([2, 0, 0, 0, 99, 0])
@@ -75,8 +83,13 @@ import Testing
                                                  memoryLimit: 1 << 30, targetTimeout: 60),
                               jobs: 2)
         let targets = [FixtureSupport.trees.appendingPathComponent("up-to-date-sr1").path, "/nonexistent/pc42.zip", "/tmp"]
-        let reports = try await pool.scan(targets: targets) { _ in }
-        #expect(reports.map(\.target) == targets)
+        let results = try await pool.scan(targets: targets) { _ in }
+        #expect(results.map(\.target) == targets)
+        let reports = results.compactMap { result -> TargetReport? in
+            if case .report(let report) = result { return report }
+            return nil
+        }
+        #expect(reports.count == targets.count)
         for report in reports {
             #expect(report.verdict == .error)
             #expect(report.reasons.first?.rule == "worker-failed")

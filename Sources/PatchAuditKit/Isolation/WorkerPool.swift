@@ -48,77 +48,111 @@ public struct WorkerPool: Sendable {
     }
 
     /// Scans `targets`, handing each report to `emit` in target order.
-    public func scan(targets: [String], emit: @escaping @Sendable (TargetReport) throws -> Void) async throws -> [TargetReport] {
+    public func scan(targets: [String], emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
         let queue = TargetQueue(targets)
-        let (stream, delivery) = AsyncStream.makeStream(of: (Int, TargetReport).self)
+        let order = InOrder(count: targets.count, emit: emit)
         let slots = min(jobs, max(1, targets.count))
-        return try await withThrowingTaskGroup(of: Void.self, returning: [TargetReport].self) { group in
-            group.addTask {
-                do {
-                    try await withThrowingTaskGroup(of: Void.self) { workers in
-                        for _ in 0..<slots {
-                            workers.addTask { try await self.runSlot(queue: queue) { delivery.yield($0) } }
-                        }
-                        try await workers.waitForAll()
+        try await withThrowingTaskGroup(of: Void.self) { workers in
+            for _ in 0..<slots {
+                workers.addTask { try await self.runSlot(queue: queue) { try order.deliver($0.0, $0.1) } }
+            }
+            try await workers.waitForAll()
+        }
+        return try order.finish()
+    }
+
+    /// Results put back in target order: each is emitted as soon as it and all before it are
+    /// there, by whichever slot completes the run (under the lock, so emits never overlap).
+    ///
+    /// `@unchecked Sendable`: `results`, `next` and `failure` are only touched with `lock` held.
+    final class InOrder: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [ScanResult?]
+        private var next = 0
+        private var failure: (any Error)?
+        private let emit: @Sendable (ScanResult) throws -> Void
+
+        init(count: Int, emit: @escaping @Sendable (ScanResult) throws -> Void) {
+            results = Array(repeating: nil, count: count)
+            self.emit = emit
+        }
+
+        /// Records the result of target `index` (a second one for the same target is ignored)
+        /// and emits what is ready; an emit that fails stops the run.
+        func deliver(_ index: Int, _ result: ScanResult) throws {
+            try lock.withLock {
+                if let failure { throw failure }
+                guard results.indices.contains(index), results[index] == nil else { return }
+                results[index] = result
+                while next < results.count, let ready = results[next] {
+                    do {
+                        try emit(ready)
+                    } catch {
+                        failure = error
+                        throw error
                     }
-                } catch {
-                    delivery.finish()
-                    throw error
-                }
-                delivery.finish()
-            }
-            var results = [TargetReport?](repeating: nil, count: targets.count)
-            var nextToEmit = 0
-            for await (index, report) in stream where results.indices.contains(index) && results[index] == nil {
-                results[index] = report
-                while nextToEmit < results.count, let ready = results[nextToEmit] {
-                    try emit(ready)
-                    nextToEmit += 1
+                    next += 1
                 }
             }
-            try await group.waitForAll()
-            guard nextToEmit == results.count else {
-                throw SetupRefused(description: "the workers ended with \(results.count - nextToEmit) targets unanswered")
+        }
+
+        func finish() throws -> [ScanResult] {
+            try lock.withLock {
+                if let failure { throw failure }
+                guard next == results.count else {
+                    throw SetupRefused(description: "the workers ended with \(results.count - next) targets unanswered")
+                }
+                return results.compactMap { $0 }
             }
-            return results.compactMap { $0 }
         }
     }
 
     // MARK: - Slots
 
+    /// Requests a worker holds at once: the one it is on and the next, so it never waits for
+    /// the supervisor between two targets.
+    static let requestsInFlight = 2
+
     /// One slot: a worker at a time, replaced when it dies, until no target is left.
-    func runSlot(queue: TargetQueue, deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws {
-        var next = await queue.take()
-        while let item = next {
+    func runSlot(queue: TargetQueue, deliver: @escaping @Sendable ((Int, ScanResult)) throws -> Void) async throws {
+        // Targets a dead worker was given but never started: the next worker takes them first.
+        var carried: [TargetQueue.Item] = []
+        while true {
             try Task.checkCancellation()
-            if item.target == "-" {
-                deliver((item.index, try await scanStandardInput(item)))
-                next = await queue.take()
+            let first: TargetQueue.Item
+            if !carried.isEmpty {
+                first = carried.removeFirst()
+            } else if let next = await queue.take() {
+                first = next
             } else {
-                next = try await runWorker(first: item, queue: queue, deliver: deliver)
+                return
             }
+            if first.target == "-" {
+                try deliver((first.index, try await scanStandardInput(first)))
+                continue
+            }
+            carried = try await runWorker(first: first, carried: carried, queue: queue, deliver: deliver)
         }
     }
 
-    /// Starts a worker, gives it `first` and then further targets from the queue until the
-    /// queue is empty or the worker dies. Returns the target to go on with (one a dead worker
-    /// never received), or nil.
-    func runWorker(first: TargetQueue.Item, queue: TargetQueue,
-                   deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws -> TargetQueue.Item? {
+    /// Starts a worker and feeds it `first`, then `carried`, then targets from the queue, until
+    /// there are none or it dies. Returns the targets it was given but never started.
+    func runWorker(first: TargetQueue.Item, carried: [TargetQueue.Item], queue: TargetQueue,
+                   deliver: @escaping @Sendable ((Int, ScanResult)) throws -> Void) async throws -> [TargetQueue.Item] {
         do {
-            return try await runStartedWorker(first: first, queue: queue, deliver: deliver)
+            return try await runStartedWorker(first: first, carried: carried, queue: queue, deliver: deliver)
         } catch let error as SubprocessError where [.spawnFailed, .executableNotFound, .failedToMonitorProcess].contains(error.code) {
             // No worker could be started for this target (too many processes, no memory, the
             // binary gone): it is said for this target, and the next one tries again.
-            deliver((first.index, .failed(first.target, kind: Self.kind(of: first.target), reason: Reason(rule: "worker-failed", verdict: .error,
+            try deliver((first.index, .report(.failed(first.target, kind: Self.kind(of: first.target), reason: Reason(rule: "worker-failed", verdict: .error,
                 message: "\(first.target) was not scanned: no worker process could be started (\(error)); check the system's process and memory limits and scan it again",
-                found: "\(error.code)"))))
-            return await queue.take()
+                found: "\(error.code)")))))
+            return carried
         }
     }
 
-    func runStartedWorker(first: TargetQueue.Item, queue: TargetQueue,
-                          deliver: @escaping @Sendable ((Int, TargetReport)) -> Void) async throws -> TargetQueue.Item? {
+    func runStartedWorker(first: TargetQueue.Item, carried: [TargetQueue.Item], queue: TargetQueue,
+                          deliver: @escaping @Sendable ((Int, ScanResult)) throws -> Void) async throws -> [TargetQueue.Item] {
         let execution = try await Subprocess.run(
             .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded()]),
             environment: workerEnvironment, input: .inputWriter, output: .sequence, error: .sequence
@@ -126,39 +160,78 @@ public struct WorkerPool: Sendable {
             let session = WorkerSession(pid: execution.processIdentifier.value, memoryLimit: setup.memoryLimit)
             session.start(output: execution.standardOutput, errors: execution.standardError)
             let signal: WorkerSession.Signaller = { try? execution.send(signal: $0) }
+            var waiting = carried
+            /// The next target for this worker (standard input is scanned by a worker of its own,
+            /// on the spot); nil when there is none.
+            func nextTarget() async throws -> TargetQueue.Item? {
+                while true {
+                    let item: TargetQueue.Item? = waiting.isEmpty ? await queue.take() : waiting.removeFirst()
+                    guard let item, item.target == "-" else { return item }
+                    try deliver((item.index, try await scanStandardInput(item)))
+                }
+            }
+            enum Sent { case sent, answeredHere, workerGone }
+            /// Sends a request (a name too long for any frame is answered here instead).
+            func send(_ item: TargetQueue.Item) async throws -> Sent {
+                let request = WorkerRequest(index: item.index, target: item.target).payload
+                guard let frame = WorkerProtocol.frame(.request, request) else {
+                    try deliver((item.index, .report(.failed(item.target, kind: .unsupported, reason: Reason(rule: "target-unreadable", verdict: .error,
+                        message: "a target name of \(request.count) bytes is longer than patchaudit accepts")))))
+                    return .answeredHere
+                }
+                do {
+                    _ = try await execution.standardInputWriter.write(frame)
+                    return .sent
+                } catch {
+                    return .workerGone
+                }
+            }
+            var inFlight: [TargetQueue.Item] = []
             do {
-                var item: TargetQueue.Item? = first
-                while let current = item {
+                var next: TargetQueue.Item? = first
+                while true {
                     try Task.checkCancellation()
-                    let request = try JSONEncoder().encode(WorkerRequest(index: current.index, target: current.target))
-                    guard let frame = WorkerProtocol.frame(.request, Array(request)) else {
-                        // A target name no command line can hold: said, and the worker goes on.
-                        deliver((current.index, .failed(current.target, kind: .unsupported, reason: Reason(rule: "target-unreadable", verdict: .error,
-                            message: "a target name of \(request.count) bytes is longer than patchaudit accepts"))))
-                        item = await queue.take()
-                        continue
+                    // Keep the worker supplied: the target it is on and the one after.
+                    while inFlight.count < Self.requestsInFlight, let item = next {
+                        switch try await send(item) {
+                        case .sent: inFlight.append(item)
+                        case .answeredHere: break
+                        case .workerGone:
+                            // The worker is gone before it got this target: not this target's
+                            // doing. The one it was on (if any) is reported when it ended.
+                            guard let head = inFlight.first else {
+                                _ = await session.kill(WorkerSession.Ending(), signal: signal)
+                                await session.finish()
+                                return SessionEnd(unstarted: [item])
+                            }
+                            let ending: WorkerSession.Ending
+                            switch try await session.awaitReport(for: head, timeout: setup.targetTimeout, signal: signal) {
+                            case .report(let report):
+                                try deliver((head.index, report))
+                                inFlight.removeFirst()
+                                _ = await session.kill(WorkerSession.Ending(), signal: signal)
+                                await session.finish()
+                                return SessionEnd(unstarted: inFlight + [item])
+                            case .ended(let ended):
+                                ending = ended
+                            }
+                            let errors = await session.errorTail()
+                            await session.finish()
+                            return SessionEnd(failed: head, ending: ending, errors: errors, unstarted: Array(inFlight.dropFirst()) + [item])
+                        }
+                        next = try await nextTarget()
                     }
-                    do {
-                        _ = try await execution.standardInputWriter.write(frame)
-                    } catch {
-                        // The worker is gone before it got this target: not the target's doing.
-                        _ = await session.kill(WorkerSession.Ending(), signal: signal)
-                        await session.finish()
-                        return SessionEnd(retry: current)
-                    }
+                    guard let current = inFlight.first else { break }
                     switch try await session.awaitReport(for: current, timeout: setup.targetTimeout, signal: signal) {
                     case .report(let report):
-                        deliver((current.index, report))
-                        item = await queue.take()
-                        while let stdin = item, stdin.target == "-" {
-                            // Standard input has a worker of its own.
-                            deliver((stdin.index, try await scanStandardInput(stdin)))
-                            item = await queue.take()
-                        }
+                        try deliver((current.index, report))
+                        inFlight.removeFirst()
                     case .ended(let ending):
                         let errors = await session.errorTail()
                         await session.finish()
-                        return SessionEnd(failed: current, ending: ending, errors: errors)
+                        // The target it was on failed; the one after it never started.
+                        let unstarted = Array(inFlight.dropFirst()) + (next.map { [$0] } ?? [])
+                        return SessionEnd(failed: current, ending: ending, errors: errors, unstarted: unstarted)
                     }
                 }
                 try? await execution.standardInputWriter.finish()
@@ -173,20 +246,18 @@ public struct WorkerPool: Sendable {
         }
         let end = execution.closureResult
         if let failed = end.failed {
-            deliver((failed.index, failureReport(for: failed.target, ending: end.ending, status: execution.terminationStatus, errors: end.errors)))
-            return await queue.take()
+            try deliver((failed.index, .report(failureReport(for: failed.target, ending: end.ending, status: execution.terminationStatus, errors: end.errors))))
         }
-        if let retry = end.retry { return retry }
-        return await queue.take()
+        return end.unstarted
     }
 
     /// Scans standard input in a worker whose standard input is this process's own.
-    func scanStandardInput(_ item: TargetQueue.Item) async throws -> TargetReport {
+    func scanStandardInput(_ item: TargetQueue.Item) async throws -> ScanResult {
         let execution = try await Subprocess.run(
             .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded(), "--stdin"]),
             environment: workerEnvironment, input: .fileDescriptor(.standardInput, closeAfterSpawningProcess: false),
             output: .sequence, error: .sequence
-        ) { execution -> (TargetReport?, WorkerSession.Ending, String) in
+        ) { execution -> (ScanResult?, WorkerSession.Ending, String) in
             let session = WorkerSession(pid: execution.processIdentifier.value, memoryLimit: setup.memoryLimit)
             session.start(output: execution.standardOutput, errors: execution.standardError)
             let signal: WorkerSession.Signaller = { try? execution.send(signal: $0) }
@@ -208,7 +279,7 @@ public struct WorkerPool: Sendable {
             }
         }
         let (report, ending, errors) = execution.closureResult
-        return report ?? failureReport(for: item.target, ending: ending, status: execution.terminationStatus, errors: errors)
+        return report ?? .report(failureReport(for: item.target, ending: ending, status: execution.terminationStatus, errors: errors))
     }
 
     /// The environment of a worker: this one's, with Swift's backtracer off unless the user
@@ -219,12 +290,12 @@ public struct WorkerPool: Sendable {
 
     /// How one worker session ended.
     struct SessionEnd: Sendable {
-        /// The target in flight when the worker died or was stopped.
+        /// The target the worker was on when it died or was stopped.
         var failed: TargetQueue.Item?
         var ending = WorkerSession.Ending()
         var errors = ""
-        /// A target the worker never received (it was gone already).
-        var retry: TargetQueue.Item?
+        /// Targets the worker was given (or about to be) but never started: the next worker's.
+        var unstarted: [TargetQueue.Item] = []
     }
 
     // MARK: - Failure reports

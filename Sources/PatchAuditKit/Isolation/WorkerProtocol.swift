@@ -8,8 +8,12 @@ import Glibc
 ///
 ///     uint32 length (little endian, of type and payload) | uint8 type | payload
 ///
-/// - ``FrameType/request`` (supervisor → worker): JSON ``WorkerRequest``.
+/// - ``FrameType/request`` (supervisor → worker): ``WorkerRequest``: uint32 index, then the
+///   target as UTF-8.
 /// - ``FrameType/report`` (worker → supervisor): JSON ``WorkerReply``.
+/// - ``FrameType/line`` (worker → supervisor): the report rendered as its ndjson line, for runs
+///   whose output is ndjson (``WorkerSetup/renderLines``): the supervisor writes it as it is,
+///   and neither decodes nor encodes the report again.
 /// - ``FrameType/note`` (worker → supervisor, written by the crash handler in C): int32 signal
 ///   number, then the raw bytes of the entry being read (see `crash_note.h`).
 /// - ``FrameType/refusal`` (worker → supervisor): UTF-8 text; the worker could not start (a
@@ -19,6 +23,9 @@ public enum WorkerProtocol {
         case refusal = 1
         case report = 2
         case note = 3
+        /// A report the worker rendered as its ndjson line: uint32 index, uint8 verdict (its
+        /// position in `Verdict.allCases`), then the line as `JSONReport.line` writes it.
+        case line = 4
         case request = 5
     }
 
@@ -78,17 +85,56 @@ public enum WorkerProtocol {
 }
 
 /// One target for a worker to scan.
-public struct WorkerRequest: Sendable, Codable {
+public struct WorkerRequest: Sendable, Hashable {
     /// The target's place in the run (reports come back with it).
     public var index: Int
     /// The target as the user gave it.
     public var target: String
+
+    public init(index: Int, target: String) {
+        self.index = index
+        self.target = target
+    }
+
+    /// The frame payload: uint32 index (little endian), the target's UTF-8.
+    public var payload: [UInt8] {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: index).littleEndian) { Array($0) } + Array(target.utf8)
+    }
+
+    /// Reads a payload, or nil when it is too short to hold an index.
+    public init?(payload: [UInt8]) {
+        guard payload.count >= 4 else { return nil }
+        index = Int(payload[0]) | Int(payload[1]) << 8 | Int(payload[2]) << 16 | Int(payload[3]) << 24
+        target = String(decoding: payload[4...], as: UTF8.self)
+    }
 }
 
 /// A worker's answer for one target.
 public struct WorkerReply: Sendable, Codable {
     public var index: Int
     public var report: TargetReport
+}
+
+/// One target's result as a scan hands it on: the report model, or (a worker that rendered it)
+/// the report's ndjson line with the facts a run needs from it.
+public enum ScanResult: Sendable {
+    case report(TargetReport)
+    /// `JSONReport.line(report, manifests:)`'s bytes, made by the worker from the same model.
+    case line(target: String, verdict: Verdict, bytes: [UInt8])
+
+    public var verdict: Verdict {
+        switch self {
+        case .report(let report): report.verdict
+        case .line(_, let verdict, _): verdict
+        }
+    }
+
+    public var target: String {
+        switch self {
+        case .report(let report): report.target
+        case .line(let target, _, _): target
+        }
+    }
 }
 
 /// Everything a worker needs besides its requests, passed on its command line: manifests by
@@ -110,6 +156,8 @@ public struct WorkerSetup: Sendable, Codable, Hashable {
     public var targetTimeout: Double
     /// The supervisor's process id: a worker whose parent is no longer this one is orphaned.
     public var supervisor: Int32?
+    /// Send each report as its ndjson line (with the manifests), not as the model.
+    public var renderLines = false
 
     public init(manifests: [LoadedManifest], limits: ScanLimits, walkers: Int, memoryLimit: Int64, targetTimeout: Double) {
         self.manifests = manifests.map { ManifestReference(path: $0.path, sha256: $0.sha256, signature: $0.signature) }
@@ -118,6 +166,22 @@ public struct WorkerSetup: Sendable, Codable, Hashable {
         self.memoryLimit = memoryLimit
         self.targetTimeout = targetTimeout
         supervisor = getpid()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case manifests, limits, walkers, memoryLimit, targetTimeout, supervisor, renderLines
+    }
+
+    /// Reads a setup; fields a setup may leave out (`supervisor`, `renderLines`) get their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        manifests = try container.decode([ManifestReference].self, forKey: .manifests)
+        limits = try container.decode(ScanLimits.self, forKey: .limits)
+        walkers = try container.decode(Int.self, forKey: .walkers)
+        memoryLimit = try container.decode(Int64.self, forKey: .memoryLimit)
+        targetTimeout = try container.decode(Double.self, forKey: .targetTimeout)
+        supervisor = try container.decodeIfPresent(Int32.self, forKey: .supervisor)
+        renderLines = try container.decodeIfPresent(Bool.self, forKey: .renderLines) ?? false
     }
 
     /// The setup as one command-line argument (compact JSON).

@@ -36,18 +36,20 @@ public enum WorkerService {
         }
         pa_crash_note_install(output.rawValue)
         let scanner = TargetScanner(configuration: ScanConfiguration(manifests: manifests, limits: setup.limits, jobs: 1, walkers: setup.walkers))
+        // The same manifest records the supervisor puts on its own lines (same bytes, same state).
+        let uses = manifests.map(ManifestUse.init)
         if stdinTarget {
-            return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, output: output) ? 0 : 74
+            return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, uses: uses, output: output) ? 0 : 74
         }
         var decoder = WorkerProtocol.FrameDecoder()
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             do {
                 while let frame = try decoder.next() {
-                    guard frame.type == .request, let request = try? JSONDecoder().decode(WorkerRequest.self, from: Data(frame.payload)) else {
+                    guard frame.type == .request, let request = WorkerRequest(payload: frame.payload) else {
                         return 65
                     }
-                    guard answer(request, scanner: scanner, setup: setup, output: output) else { return 74 }
+                    guard answer(request, scanner: scanner, setup: setup, uses: uses, output: output) else { return 74 }
                 }
             } catch {
                 return 65
@@ -60,7 +62,8 @@ public enum WorkerService {
     }
 
     /// Scans one target and writes its report; false when the report could not be written.
-    static func answer(_ request: WorkerRequest, scanner: TargetScanner, setup: WorkerSetup, output: FileDescriptor) -> Bool {
+    static func answer(_ request: WorkerRequest, scanner: TargetScanner, setup: WorkerSetup, uses: [ManifestUse],
+                       output: FileDescriptor) -> Bool {
         allowCPU(seconds: setup.targetTimeout * Double(max(1, setup.walkers)))
         pa_crash_note_clear()
         #if DEBUG
@@ -68,6 +71,13 @@ public enum WorkerService {
         #endif
         let report = scanner.scan(target: request.target)
         pa_crash_note_clear()
+        if setup.renderLines, let line = try? JSONReport.line(report, manifests: uses), line.count < WorkerProtocol.maxFrameLength - 8,
+           let position = Verdict.allCases.firstIndex(of: report.verdict) {
+            var payload = withUnsafeBytes(of: UInt32(truncatingIfNeeded: request.index).littleEndian) { Array($0) }
+            payload.append(UInt8(position))
+            payload.append(contentsOf: line)
+            return write(.line, payload, to: output)
+        }
         guard let payload = try? JSONEncoder().encode(WorkerReply(index: request.index, report: report)) else { return false }
         if payload.count < WorkerProtocol.maxFrameLength { return write(.report, Array(payload), to: output) }
         // Bounded inputs keep reports far smaller; should one still outgrow a frame, say so.
@@ -123,6 +133,9 @@ public enum WorkerService {
     /// Lets the next target use `seconds` of CPU time from now (`RLIMIT_CPU`, soft limit: the
     /// kernel sends SIGXCPU past it, and the crash note says so).
     static func allowCPU(seconds: Double) {
+        // Only when the budget left is under half: one getrusage per target, the two prlimit
+        // calls only now and then.
+        if let granted = cpuGranted, cpuUsed() + seconds / 2 < granted { return }
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0, seconds.isFinite, seconds > 0 else { return }
         let used = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1
@@ -130,7 +143,16 @@ public enum WorkerService {
         guard getrlimit(Int32(RLIMIT_CPU.rawValue), &limit) == 0 else { return }
         let wanted = rlim_t(used) + rlim_t(min(seconds.rounded(.up), 1e9))
         limit.rlim_cur = min(wanted, limit.rlim_max)
-        _ = setrlimit(Int32(RLIMIT_CPU.rawValue), &limit)
+        if setrlimit(Int32(RLIMIT_CPU.rawValue), &limit) == 0 { cpuGranted = Double(limit.rlim_cur) }
+    }
+
+    /// The CPU-time limit last set (seconds since the worker started), nil before the first.
+    nonisolated(unsafe) static var cpuGranted: Double?
+
+    static func cpuUsed() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return .infinity }
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     @discardableResult

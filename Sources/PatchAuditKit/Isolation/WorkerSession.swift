@@ -28,7 +28,7 @@ final class WorkerSession: @unchecked Sendable {
     }
 
     enum Outcome: Sendable {
-        case report(TargetReport)
+        case report(ScanResult)
         case ended(Ending)
     }
 
@@ -80,15 +80,21 @@ final class WorkerSession: @unchecked Sendable {
             } catch {}
         }
         lock.withLock { readers = [frames, stderr] }
-        guard memoryLimit > 0 else { return }
+        // One watch five times a second for the target in flight: its time limit and the
+        // worker's memory (a timer per target would cost a task per target).
         let watch = Task { [self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(200))
-                if let resident = Self.residentBytes(of: pid), resident > memoryLimit { post(.memory(resident)) }
+                let (due, which) = lock.withLock { (deadline, serial) }
+                if let due, ContinuousClock.now >= due { post(.timeout(which)) }
+                if memoryLimit > 0, let resident = Self.residentBytes(of: pid), resident > memoryLimit { post(.memory(resident)) }
             }
         }
         lock.withLock { watcher = watch }
     }
+
+    /// When the target in flight runs out of time (nil: none in flight, or no limit).
+    private var deadline: ContinuousClock.Instant?
 
     /// Waits for the readers to end (the worker has closed its output: it exited or was
     /// killed) and stops the memory watch.
@@ -109,13 +115,12 @@ final class WorkerSession: @unchecked Sendable {
     /// Waits for the report of `item`, or for the worker to end without one: dead (a crash), or
     /// stopped here for time or memory.
     func awaitReport(for item: TargetQueue.Item, timeout: Double, signal: @escaping Signaller) async throws -> Outcome {
-        let mine = lock.withLock { serial += 1; return serial }
-        let timer = Task { [self] in
-            guard timeout.isFinite, timeout > 0 else { return }
-            try? await Task.sleep(for: .seconds(timeout))
-            if !Task.isCancelled { post(.timeout(mine)) }
+        let mine = lock.withLock {
+            serial += 1
+            deadline = timeout.isFinite && timeout > 0 ? ContinuousClock.now.advanced(by: .seconds(timeout)) : nil
+            return serial
         }
-        defer { timer.cancel() }
+        defer { lock.withLock { deadline = nil } }
         var ending = Ending()
         while true {
             switch await next() {
@@ -131,7 +136,19 @@ final class WorkerSession: @unchecked Sendable {
                     ending.protocolError = "a report for target \(reply.index), not for target \(item.index)"
                     return .ended(await kill(ending, signal: signal))
                 }
-                return .report(reply.report)
+                return .report(.report(reply.report))
+            case .frame(.line, let payload):
+                // uint32 index, uint8 verdict, the line.
+                guard payload.count > 5, let verdict = Verdict.allCases.indices.contains(Int(payload[4])) ? Verdict.allCases[Int(payload[4])] : nil else {
+                    ending.protocolError = "a line frame of \(payload.count) bytes"
+                    return .ended(await kill(ending, signal: signal))
+                }
+                let index = Int(payload[0]) | Int(payload[1]) << 8 | Int(payload[2]) << 16 | Int(payload[3]) << 24
+                guard index == item.index & 0xffff_ffff else {
+                    ending.protocolError = "a line for target \(index), not for target \(item.index)"
+                    return .ended(await kill(ending, signal: signal))
+                }
+                return .report(.line(target: item.target, verdict: verdict, bytes: Array(payload[5...])))
             case .frame(.note, let payload):
                 ending.note = Array(payload.dropFirst(4))
             case .frame(.refusal, let payload):

@@ -143,7 +143,7 @@ class ArchiveByteSource {
 }
 
 /// Bytes of an open file, or of a stretch of one (`start`, `length`), read with `pread` in
-/// 128 KiB chunks: seekable. Without a length (a pipe, standard input) it reads in order with
+/// chunks of up to 64 KiB: seekable. Without a length (a pipe, standard input) it reads in order with
 /// `read` and cannot seek.
 ///
 /// The descriptor is borrowed: its owner must keep it open while this source is in use.
@@ -157,14 +157,16 @@ final class FileRangeSource: ArchiveByteSource {
     /// What the messages call this stretch ("the archive", "setup/pc42.iso inside the zip").
     let label: String
 
-    static let chunkSize = 128 << 10
+    /// 64 KiB, as libarchive's own file reader: below malloc's mmap threshold, so the many small
+    /// readers of a zip's entries reuse heap memory instead of mapping and unmapping pages.
+    static let chunkSize = 64 << 10
 
     init(file: FileDescriptor, start: Int64 = 0, length: Int64?, label: String) {
         self.file = file
         self.start = start
         self.length = length
         self.label = label
-        buffer = .allocate(byteCount: Self.chunkSize, alignment: 16)
+        buffer = .allocate(byteCount: Int(min(Int64(Self.chunkSize), max(4096, length ?? Int64(Self.chunkSize)))), alignment: 16)
     }
 
     deinit {
