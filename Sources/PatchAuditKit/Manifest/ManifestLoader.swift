@@ -107,8 +107,8 @@ public enum ManifestLoader {
     }
 
     /// Parses and validates manifest bytes; `file` names the source in errors. Throws the first error.
-    public static func parse(data: Data, file: String) throws(ManifestError) -> Manifest {
-        let checked = check(data: data, file: file)
+    public static func parse(data: Data, file: String, checkMeaning: Bool = true) throws(ManifestError) -> Manifest {
+        let checked = check(data: data, file: file, checkMeaning: checkMeaning)
         if let first = checked.errors.first { throw first.asError }
         guard let manifest = checked.manifest else {
             throw ManifestError(file: file, message: "could not be read as a manifest")
@@ -119,7 +119,9 @@ public enum ManifestLoader {
     /// Parses and validates manifest bytes, collecting every problem rather than stopping at the
     /// first: each section, file rule and build is checked on its own. Meaning checks
     /// (``ManifestLint``) run once the structure is valid.
-    public static func check(data: Data, file: String) -> ManifestCheck {
+    /// - Parameter checkMeaning: run ``ManifestLint`` too (a worker skips it: it reads bytes the
+    ///   supervisor checked, linted and verified, identified by their SHA-256).
+    public static func check(data: Data, file: String, checkMeaning: Bool = true) -> ManifestCheck {
         let document: JSONValue
         do {
             document = try JSONParser.parse([UInt8](data))
@@ -130,7 +132,7 @@ public enum ManifestLoader {
         let reader = Reader(file: file)
         let manifest = reader.manifest(document)
         var problems = reader.problems.map(ManifestProblem.init)
-        if let manifest {
+        if let manifest, checkMeaning {
             problems += ManifestLint.problems(in: manifest, file: file)
         }
         return ManifestCheck(manifest: problems.contains { $0.severity == .error } ? nil : manifest, problems: problems)
