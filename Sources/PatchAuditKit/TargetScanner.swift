@@ -125,7 +125,7 @@ public struct TargetScanner: Sendable {
     /// Scans the archive open at `file` (borrowed: the caller keeps it open).
     func scanArchive(_ target: String, file: FileDescriptor, size: Int64?) -> ScannedTarget {
         let source = ArchiveSource(matcher: matcher, limits: configuration.limits)
-        let outcome = source.scan(file: file, size: size, name: target)
+        let outcome = source.scan(file: file, size: size)
         var reasons = outcome.reviews
         var summary = outcome.summary
         for corrupt in outcome.corruption {

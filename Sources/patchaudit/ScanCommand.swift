@@ -87,7 +87,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Decompressed bytes read per target, all nesting levels together.", valueName: "bytes"))
     var maxTotalBytes: Int64 = ScanLimits().maxTotalBytes
 
-    @Option(help: ArgumentHelp("Largest nested archive opened (held in memory while read).", valueName: "bytes"))
+    @Option(help: ArgumentHelp("Largest nested 7-Zip or ISO image held in memory to read it (only one that arrives compressed in a stream that cannot be read twice, as in a .tar.gz; other nested archives are streamed).", valueName: "bytes"))
     var maxNestedSize: Int64 = ScanLimits().maxNestedArchiveSize
 
     @Option(help: ArgumentHelp("Longest one target may take (30s, 10m, 2h; a plain number is seconds); past it the target is stopped and reported as an error.", valueName: "duration"))
@@ -195,7 +195,7 @@ struct ScanCommand: AsyncParsableCommand {
                 let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
                 results = try await scanner.scan(targets: targets) { try emit(.report($0)) }.map { .report($0) }
             } else {
-                results = try await pool.scan(targets: targets, emit: emit)
+                results = try await pool.scan(targets: targets, keepReports: format == .json, emit: emit)
             }
         } catch let refused as WorkerPool.SetupRefused {
             FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n".utf8))
@@ -233,6 +233,10 @@ struct ScanCommand: AsyncParsableCommand {
 /// 60,000-entry zip). Reports carry no times, so UTC changes no output.
 func prepareForScanning() {
     DirectoryWalker.raiseDescriptorLimit()
+    // No core files, in the supervisor either (--in-process reads targets itself): a crash must
+    // never write into the working directory, which may be the evidence.
+    var none = rlimit(rlim_cur: 0, rlim_max: 0)
+    _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
     if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
 }
 

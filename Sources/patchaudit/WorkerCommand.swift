@@ -14,8 +14,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The supervisor's setup (JSON).")
     var setup: String
 
-    @Flag(help: "Scan standard input as the one target (-) and exit.")
-    var stdin = false
+    @Option(help: "Scan standard input as the one target (-), the run's target at this index, and exit.")
+    var stdinIndex: Int?
 
     func run() throws {
         prepareForScanning()
@@ -25,7 +25,7 @@ struct WorkerCommand: ParsableCommand {
         } catch {
             throw ValidationError("--setup is not a worker setup: \(error)")
         }
-        let status = WorkerService.run(setup: decoded, stdinTarget: stdin)
+        let status = WorkerService.run(setup: decoded, stdinIndex: stdinIndex)
         if status != 0 { throw ExitCode(status) }
     }
 }

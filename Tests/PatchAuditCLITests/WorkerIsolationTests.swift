@@ -118,6 +118,25 @@ import Testing
         #expect(verdicts == ["patch-needed", "error"])
     }
 
+    @Test func standardInputAfterAnotherTargetKeepsItsPlace() throws {
+        // The worker of standard input answers for the target's index in the run, not for the first.
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan", Self.good[1], "-", "--format", "ndjson"]
+        process.standardInput = try FileHandle(forReadingFrom: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip"))
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+        #expect(lines.map { $0["verdict"] as? String } == ["up-to-date", "patch-needed"])
+        #expect(lines.map { $0["target"] as? String } == [Self.good[1], "-"])
+    }
+
     @Test func aChangedManifestStopsTheRunWith78() throws {
         // The supervisor checks the manifest, then the worker reads it again: bytes that changed in
         // between are refused. Simulated by a setup whose recorded digest is wrong.

@@ -235,4 +235,33 @@ import Testing
         // Stopped inside the first entry, not judged on the whole stream after inflating it.
         #expect(hit.detail.contains("data/zeros0.bin expands more than 1000:1"), "\(hit.detail)")
     }
+
+    @Test func aNestedZipIsReadAsItsLocalHeaderSaysAndTheDisagreementIsAReview() throws {
+        // The central directory says stored, the local header deflated (the bytes are deflated):
+        // read in place as stored it looked like no archive, and its DLLs went unchecked.
+        let report = try scan("stored-by-directory-only.zip")
+        #expect(report.verdict == .review)
+        #expect(report.reasons.contains { $0.rule == "zip-header-mismatch" && $0.found == "method 8" })
+        #expect(report.skipped.allSatisfy { $0.kind != .notAnArchive })
+        let statuses = report.statuses()
+        #expect(statuses["backup/pc42.zip!WINDOWS/SYSTEM/EMSMDB32.DLL"] == "outdated", "\(statuses)")
+    }
+
+    @Test func aNestedZipWithABadCRCMakesTheTargetCorrupt() throws {
+        // The nested reader stops at its own central directory; the rest of the entry is read
+        // so that the container's CRC check runs.
+        let report = try scan("nested-bad-crc.zip")
+        #expect(report.verdict == .error)
+        #expect(report.reasons.contains { $0.rule == "archive-corrupt" && $0.message.contains("backup/pc42.zip") && $0.message.contains("CRC") },
+                "\(report.reasons.map(\.message))")
+    }
+
+    @Test func skippingAnEntryWhoseLocalSizesLieIsCounted() throws {
+        // Bit 3 set and 1 byte claimed: libarchive inflates the 64 MiB to find its end.
+        var limits = ScanLimits()
+        limits.maxTotalBytes = 10_000_000
+        let report = try FixtureSupport.scanner(limits: limits)
+            .scan(target: ArchiveFixtureTests.archives.appendingPathComponent("../hostile-archives/descriptor-size-lies.zip").path)
+        #expect(report.limitsHit.contains { $0.limit == "max-total-bytes" || $0.limit == "max-compression-ratio" }, "\(report.limitsHit)")
+    }
 }

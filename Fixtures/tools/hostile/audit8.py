@@ -22,6 +22,16 @@ fixed times.
   the bomb away against the compressed bytes left, so the first is inflated under the ratio
   guard, which stops it after 16 MiB (skipped blind, it cost the whole inflate first; a corpus
   file of two 8 GiB entries took 25 s).
+- stored-by-directory-only.zip: a nested zip the central directory records as stored, whose
+  local header (which extracting tools read) says deflated: read in place as the directory
+  said, its bytes were no archive and its DLLs went unchecked; now read as its local header
+  says, and the disagreement is a review.
+- nested-bad-crc.zip: a deflated nested zip whose CRC in both headers is wrong: the nested
+  reader stops at its own central directory, before the container's CRC check, so the damage
+  went unseen; now the entry is read to its end and the target is corrupt.
+- descriptor-size-lies.zip: a zip without a central directory (read by its local headers)
+  whose 64 MiB entry of zeros has sizes in a data descriptor (flag bit 3) and claims 1 byte
+  in its local header: libarchive inflates it to skip it, which went uncounted.
 """
 import gzip
 import io
@@ -139,11 +149,53 @@ def installation_grid(count=120):
     return out.getvalue()
 
 
+def local_header(name, method, flags, crc, csize, usize):
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, 0x2721, crc, csize, usize, len(name), 0) + name
+
+
+def central_header(name, method, flags, crc, csize, usize, offset):
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, 0, 0x2721, crc, csize, usize,
+                       len(name), 0, 0, 0, 0, 0, offset) + name
+
+
+def end_record(count, size, offset):
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, offset, 0)
+
+
+def deflated(data):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def one_entry_zip(name, data, local_method, central_method, crc=None):
+    """A zip of one entry whose data is `data` deflated; the two headers name their own methods."""
+    packed = deflated(data)
+    crc = zlib.crc32(data) if crc is None else crc
+    local = local_header(name, local_method, 0, crc, len(packed), len(data)) + packed
+    central = central_header(name, central_method, 0, crc, len(packed), len(data), 0)
+    return local + central + end_record(1, len(central), len(local))
+
+
+def descriptor_size_lies():
+    data = bytes(64 << 20)
+    packed = deflated(data)
+    name = b"junk.bin"
+    crc = zlib.crc32(data)
+    entry = local_header(name, 8, 8, 0, 1, 1) + packed + struct.pack("<IIII", 0x08074B50, crc, len(packed), len(data))
+    # A second entry after it, so the scan has a reason to get past the first; no central directory.
+    tail = local_header(b"readme.txt", 0, 0, zlib.crc32(b"hello\n"), 6, 6) + b"hello\n"
+    return entry + tail
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "hostile-archives")
     tgz = gzipped(empty_names_tar())
+    inner = open(os.path.join(here, "..", "..", "archives", "zip", "patch-needed-sr1.zip"), "rb").read()
     files = {
+        "stored-by-directory-only.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 0),
+        "nested-bad-crc.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 8, crc=zlib.crc32(inner) ^ 0xFFFF),
+        "descriptor-size-lies.zip": descriptor_size_lies(),
         "zip64-size-overflow.zip": zip64_size_overflow(),
         "empty-names.tar.gz": tgz,
         "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),

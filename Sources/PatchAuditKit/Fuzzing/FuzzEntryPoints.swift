@@ -75,7 +75,7 @@ import Glibc
         limits.maxNestedArchiveSize = 4 << 20
         limits.maxEntries = 10_000
         let source = ArchiveSource(matcher: NameMatcher(names: ["emsmdb32.dll", "outllib.dll", "outlook.exe"]), limits: limits)
-        let outcome = source.scan(file: file, size: Int64(data.count), name: "fuzz")
+        let outcome = source.scan(file: file, size: Int64(data.count))
         for item in outcome.items { _ = (item.fileVersion, item.damage) }
         _ = (outcome.reviews.count, outcome.corruption.count, outcome.failure?.description)
     }

@@ -47,10 +47,12 @@ public struct WorkerPool: Sendable {
         public var description: String
     }
 
-    /// Scans `targets`, handing each report to `emit` in target order.
-    public func scan(targets: [String], emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
+    /// Scans `targets`, handing each report to `emit` in target order. Returns every result,
+    /// or with `keepReports` false only each target's verdict (``ScanResult/verdictOnly``),
+    /// so that a run over thousands of targets whose output is streamed holds no reports.
+    public func scan(targets: [String], keepReports: Bool = true, emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
         let queue = TargetQueue(targets)
-        let order = InOrder(count: targets.count, emit: emit)
+        let order = InOrder(count: targets.count, keep: keepReports, emit: emit)
         let slots = min(jobs, max(1, targets.count))
         try await withThrowingTaskGroup(of: Void.self) { workers in
             for _ in 0..<slots {
@@ -58,7 +60,10 @@ public struct WorkerPool: Sendable {
             }
             try await workers.waitForAll()
         }
-        return try order.finish()
+        return try order.finish { index in
+            .report(.failed(targets[index], kind: Self.kind(of: targets[index]), reason: Reason(rule: "worker-failed", verdict: .error,
+                message: "\(targets[index]): no worker answered for it; this is a fault in patchaudit's supervisor, not a finding about the copy: scan it again, and please report it")))
+        }
     }
 
     /// Results put back in target order: each is emitted as soon as it and all before it are
@@ -71,9 +76,11 @@ public struct WorkerPool: Sendable {
         private var next = 0
         private var failure: (any Error)?
         private let emit: @Sendable (ScanResult) throws -> Void
+        private let keep: Bool
 
-        init(count: Int, emit: @escaping @Sendable (ScanResult) throws -> Void) {
+        init(count: Int, keep: Bool, emit: @escaping @Sendable (ScanResult) throws -> Void) {
             results = Array(repeating: nil, count: count)
+            self.keep = keep
             self.emit = emit
         }
 
@@ -91,16 +98,22 @@ public struct WorkerPool: Sendable {
                         failure = error
                         throw error
                     }
+                    if !keep { results[next] = ready.verdictOnly }
                     next += 1
                 }
             }
         }
 
-        func finish() throws -> [ScanResult] {
+        /// All results in order. A target no worker answered for (which the slots never leave
+        /// unless something in them is wrong) gets `missing`'s result rather than vanishing.
+        func finish(missing: (Int) -> ScanResult) throws -> [ScanResult] {
             try lock.withLock {
                 if let failure { throw failure }
-                guard next == results.count else {
-                    throw SetupRefused(description: "the workers ended with \(results.count - next) targets unanswered")
+                while next < results.count {
+                    let result = results[next] ?? missing(next)
+                    try emit(result)
+                    results[next] = keep ? result : result.verdictOnly
+                    next += 1
                 }
                 return results.compactMap { $0 }
             }
@@ -112,6 +125,9 @@ public struct WorkerPool: Sendable {
     /// Requests a worker holds at once: the one it is on and the next, so it never waits for
     /// the supervisor between two targets.
     static let requestsInFlight = 2
+
+    /// The longest request sent (a target name of up to 16 KiB): two fit a pipe's 64 KiB.
+    static let maxRequestBytes = 16 << 10
 
     /// One slot: a worker at a time, replaced when it dies, until no target is left.
     func runSlot(queue: TargetQueue, deliver: @escaping @Sendable ((Int, ScanResult)) throws -> Void) async throws {
@@ -174,9 +190,11 @@ public struct WorkerPool: Sendable {
             /// Sends a request (a name too long for any frame is answered here instead).
             func send(_ item: TargetQueue.Item) async throws -> Sent {
                 let request = WorkerRequest(index: item.index, target: item.target).payload
-                guard let frame = WorkerProtocol.frame(.request, request) else {
+                // A request always fits the pipe's buffer, so writing the next one while the
+                // worker is busy (before its time limit is armed) never blocks.
+                guard request.count <= Self.maxRequestBytes, let frame = WorkerProtocol.frame(.request, request) else {
                     try deliver((item.index, .report(.failed(item.target, kind: .unsupported, reason: Reason(rule: "target-unreadable", verdict: .error,
-                        message: "a target name of \(request.count) bytes is longer than patchaudit accepts")))))
+                        message: "a target name of \(item.target.utf8.count) bytes is longer than any path the system opens (PATH_MAX is 4096); it was not read")))))
                     return .answeredHere
                 }
                 do {
@@ -254,7 +272,7 @@ public struct WorkerPool: Sendable {
     /// Scans standard input in a worker whose standard input is this process's own.
     func scanStandardInput(_ item: TargetQueue.Item) async throws -> ScanResult {
         let execution = try await Subprocess.run(
-            .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded(), "--stdin"]),
+            .path(FilePath(executable)), arguments: Arguments(arguments + ["--setup", try setup.encoded(), "--stdin-index", String(item.index)]),
             environment: workerEnvironment, input: .fileDescriptor(.standardInput, closeAfterSpawningProcess: false),
             output: .sequence, error: .sequence
         ) { execution -> (ScanResult?, WorkerSession.Ending, String) in
@@ -306,7 +324,10 @@ public struct WorkerPool: Sendable {
         let lastWords = TerminationText.lastWords(errors)
         let said = lastWords.map { "; the worker's last message: \(TerminationText.quote($0))" } ?? ""
         let signal: Int32? = if case .signaled(let number) = status { number } else { nil }
-        let allocationFailed = errors.contains("could not allocate") || errors.contains("Cannot allocate memory") || errors.contains("out of memory")
+        // Swift's runtime says "Could not allocate memory", its arrays "failed to allocate", C
+        // "Cannot allocate memory" (ENOMEM) or "out of memory".
+        let lowered = errors.lowercased()
+        let allocationFailed = ["could not allocate", "cannot allocate memory", "failed to allocate", "out of memory"].contains { lowered.contains($0) }
         var limit: LimitHit?
         let reason: Reason
         if let broken = ending.protocolError {
@@ -331,7 +352,7 @@ public struct WorkerPool: Sendable {
             let seconds = Int64((setup.targetTimeout * Double(max(1, setup.walkers))).rounded(.up))
             limit = LimitHit(limit: "target-cpu-time", value: seconds, detail: "reading \(target) used more than \(seconds) s of CPU time\(place)")
             reason = Reason(rule: "worker-cpu-limit", verdict: .error,
-                message: "\(target): reading it used more than \(seconds) s of CPU time (the budget that follows from --target-timeout)\(place), so it was stopped; the copy may hold something that makes the reader loop",
+                message: "\(target): reading it used more than its CPU-time budget of at least \(seconds) s (which follows from --target-timeout)\(place), so it was stopped; the copy may hold something that makes the reader loop",
                 found: "SIGXCPU", expected: "at most \(seconds) s of CPU")
         } else if let signal {
             reason = Reason(rule: "worker-crashed", verdict: .error,

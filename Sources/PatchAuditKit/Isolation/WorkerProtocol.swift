@@ -135,6 +135,9 @@ public enum ScanResult: Sendable {
         case .line(let target, _, _): target
         }
     }
+
+    /// The target and its verdict only: what a run keeps of a result it has written out.
+    public var verdictOnly: ScanResult { .line(target: target, verdict: verdict, bytes: []) }
 }
 
 /// Everything a worker needs besides its requests, passed on its command line: manifests by

@@ -21,9 +21,9 @@ public enum WorkerService {
     static let addressSpaceHeadroom: Int64 = 2 << 30
 
     /// Runs a worker: requests from standard input, reports to standard output, until standard
-    /// input ends. With `stdinTarget`, scans standard input itself as the one target (`-`) and
-    /// exits. Returns the exit status.
-    public static func run(setup: WorkerSetup, stdinTarget: Bool) -> Int32 {
+    /// input ends. With `stdinIndex`, scans standard input itself as the one target (`-`), whose
+    /// place in the run is that index, and exits. Returns the exit status.
+    public static func run(setup: WorkerSetup, stdinIndex: Int?) -> Int32 {
         let output = FileDescriptor.standardOutput
         watchForOrphaning(supervisor: setup.supervisor ?? getppid())
         limitItself(setup)
@@ -38,8 +38,8 @@ public enum WorkerService {
         let scanner = TargetScanner(configuration: ScanConfiguration(manifests: manifests, limits: setup.limits, jobs: 1, walkers: setup.walkers))
         // The same manifest records the supervisor puts on its own lines (same bytes, same state).
         let uses = manifests.map(ManifestUse.init)
-        if stdinTarget {
-            return answer(WorkerRequest(index: 0, target: "-"), scanner: scanner, setup: setup, uses: uses, output: output) ? 0 : 74
+        if let stdinIndex {
+            return answer(WorkerRequest(index: stdinIndex, target: "-"), scanner: scanner, setup: setup, uses: uses, output: output) ? 0 : 74
         }
         var decoder = WorkerProtocol.FrameDecoder()
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -133,15 +133,16 @@ public enum WorkerService {
     /// Lets the next target use `seconds` of CPU time from now (`RLIMIT_CPU`, soft limit: the
     /// kernel sends SIGXCPU past it, and the crash note says so).
     static func allowCPU(seconds: Double) {
-        // Only when the budget left is under half: one getrusage per target, the two prlimit
-        // calls only now and then.
-        if let granted = cpuGranted, cpuUsed() + seconds / 2 < granted { return }
+        // Each target gets at least `seconds` (between that and twice that): one getrusage per
+        // target, the two prlimit calls only now and then. The wall-clock deadline, which the
+        // supervisor keeps, comes first; this is the backstop should the supervisor miss it.
+        if let granted = cpuGranted, cpuUsed() + seconds < granted { return }
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0, seconds.isFinite, seconds > 0 else { return }
         let used = usage.ru_utime.tv_sec + usage.ru_stime.tv_sec + 1
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_CPU.rawValue), &limit) == 0 else { return }
-        let wanted = rlim_t(used) + rlim_t(min(seconds.rounded(.up), 1e9))
+        let wanted = rlim_t(used) + 2 * rlim_t(min(seconds.rounded(.up), 1e9))
         limit.rlim_cur = min(wanted, limit.rlim_max)
         if setrlimit(Int32(RLIMIT_CPU.rawValue), &limit) == 0 { cpuGranted = Double(limit.rlim_cur) }
     }

@@ -189,10 +189,14 @@ final class WorkerSession: @unchecked Sendable {
         var ending = ending
         if lock.withLock({ isClosed }) { return ending }
         signal(.userDefinedOne)
-        let grace = lock.withLock { serial += 1; return serial }
+        // The target's deadline is off while the worker gets its moment (the watch would
+        // otherwise end the moment early), and the moment's timer posts only if it ran out.
+        let grace = lock.withLock { serial += 1; deadline = nil; return serial }
         let timer = Task { [self] in
-            try? await Task.sleep(for: .milliseconds(300))
-            post(.timeout(grace))
+            do {
+                try await Task.sleep(for: .milliseconds(300))
+                post(.timeout(grace))
+            } catch {}
         }
         defer { timer.cancel() }
         waiting: while true {

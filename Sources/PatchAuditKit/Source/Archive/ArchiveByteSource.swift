@@ -250,6 +250,12 @@ final class MemorySource: ArchiveByteSource {
         count = source.count
     }
 
+    /// Takes over a buffer filled by ``GrowingBuffer`` (no second copy); frees it when done.
+    init(adopting filled: (buffer: UnsafeMutableRawBufferPointer, count: Int)) {
+        bytes = filled.buffer
+        count = filled.count
+    }
+
     deinit {
         bytes.deallocate()
     }
@@ -273,5 +279,41 @@ final class MemorySource: ArchiveByteSource {
         let target = seekTarget(offset, whence: whence, position: Int64(position), length: Int64(count))
         if target >= 0 { position = Int(target) }
         return target
+    }
+}
+
+/// Bytes gathered into one heap buffer that grows by half again when full, never past the
+/// limit it is given: the one copy of a nested image that must be held in memory. Frees its
+/// buffer unless ``take()`` hands it on.
+struct GrowingBuffer: ~Copyable {
+    private var buffer: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        buffer = .allocate(byteCount: max(1, capacity), alignment: 16)
+    }
+
+    deinit {
+        buffer.deallocate()
+    }
+
+    /// Appends `chunk`; the caller has checked that `count + chunk.count <= limit`.
+    mutating func append(_ chunk: UnsafeRawBufferPointer, limit: Int) {
+        let needed = count + chunk.count
+        if needed > buffer.count {
+            let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: min(max(needed, buffer.count + buffer.count / 2), max(needed, limit)), alignment: 16)
+            grown.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            buffer.deallocate()
+            buffer = grown
+        }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[count..<needed]).copyMemory(from: chunk)
+        count = needed
+    }
+
+    /// The buffer and how much of it is filled; the caller frees it from now on.
+    consuming func take() -> (buffer: UnsafeMutableRawBufferPointer, count: Int) {
+        let filled = (buffer, count)
+        discard self
+        return filled
     }
 }

@@ -112,10 +112,6 @@ final class ArchiveReader {
         }
     }
 
-    /// Why the source stopped, when a libarchive failure came from it (an I/O error, the
-    /// containing archive failing, a limit): the real cause, not libarchive's echo of it.
-    var sourceFailure: ArchiveError? { source?.failure }
-
     /// Whether the stream passes through a decompression filter (gzip, xz, ...): then skipping
     /// an entry costs as much as reading it.
     var isCompressedStream: Bool { archive_filter_count(handle) > 1 }
@@ -129,9 +125,9 @@ final class ArchiveReader {
     /// (`archive_read_header_position`).
     var headerPosition: Int64 { Int64(archive_read_header_position(handle)) }
 
-    /// Whether the format is 7-Zip, whose solid blocks are decompressed to skip an entry.
-    var isSevenZip: Bool {
-        archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_7ZIP
+    /// Whether the format is zip (read by its local headers).
+    var isZip: Bool {
+        archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_ZIP
     }
 
     /// Whether skipping an entry means decompressing it: 7-Zip solid blocks, and CAB folders
@@ -146,7 +142,7 @@ final class ArchiveReader {
     /// follows the data: only inflating finds its end).
     func skipsByDecompressing(_ entry: Entry) -> Bool {
         if skipsByDecompressing { return true }
-        return entry.size == nil && archive_format(handle) & PA_ARCHIVE_FORMAT_BASE_MASK == PA_ARCHIVE_FORMAT_ZIP
+        return entry.size == nil && isZip
     }
 
     /// The next entry's header, or nil at the end of the archive.

@@ -59,7 +59,7 @@ struct ArchiveSource {
 
     /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
     /// The descriptor is borrowed; the caller keeps it open until this returns.
-    func scan(file: FileDescriptor, size: Int64?, name: String) -> Outcome {
+    func scan(file: FileDescriptor, size: Int64?) -> Outcome {
         let walk = ArchiveWalk(matcher: matcher, limits: limits, file: file)
         withUTF8Locale { walk.scanTarget(size: size) }
         return walk.finish()
@@ -291,14 +291,14 @@ final class ArchiveWalk {
                     detail: "the scan stopped after \(limits.maxEntries) archive entries; entries beyond were not looked at"))
                 return
             }
-            if depth == 1 { checkStream(reader) }
+            if depth == 1 || reader.isCompressedStream { checkStream(reader) }
             if outcome.stopped { return }
 
             let name = normalise(entry.name, backslashes: reader.usesBackslashes)
             noteReading(prefix + name)
             if name.isEmpty && !entry.isDirectory {
                 // No name to match, but its data still costs what skipping it costs.
-                try countSkipped(reader, entry: entry, path: prefix)
+                try countSkipped(reader, entry: entry, path: prefix, origin: .walked(stretch: stretch))
                 continue
             }
             if entry.isDirectory {
@@ -308,7 +308,7 @@ final class ArchiveWalk {
             try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, origin: .walked(stretch: stretch))
         }
         // The last entry's skipped data is behind the last header: check the stream once more.
-        if depth == 1 && !outcome.stopped { checkStream(reader) }
+        if (depth == 1 || reader.isCompressedStream) && !outcome.stopped { checkStream(reader) }
     }
 
     /// Handles one entry whose header was just read: a matched file is read, a nested archive
@@ -319,7 +319,7 @@ final class ArchiveWalk {
         let matched = matcher.match(last)
         // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
         if matched == nil && entry.warning == nil && !ArchiveSource.isArchiveName(last) {
-            try countSkipped(reader, entry: entry, path: prefix + name)
+            try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
             return
         }
         let path = ScanPath(bytes: prefix + name)
@@ -342,9 +342,10 @@ final class ArchiveWalk {
                 return
             }
             let content = try readMatched(reader, entry: entry, path: path)
-            if case .walked = origin, case .failure(let problem) = content, problem.kind == .tooLarge, entry.size != nil, !outcome.stopped {
-                // Not read, but libarchive still has to get past its data: that costs what skipping costs.
-                try countSkipped(reader, entry: entry, path: prefix + name)
+            if case .walked = origin, case .failure(let problem) = content, problem.kind == .tooLarge, !outcome.stopped {
+                // Not read (or read only up to the limit, where no size was recorded), but
+                // libarchive still has to get past its data: that costs what skipping costs.
+                try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
             }
             if case .failure(let problem) = content, problem.kind == .encrypted {
                 outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
@@ -364,15 +365,24 @@ final class ArchiveWalk {
             return
         }
         if entry.isRegularFile && !entry.isHardLink && ArchiveSource.isArchiveName(last) {
-            try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
-            // Whatever of the entry the nested reader left unread is skipped by libarchive: in a
-            // compressed stream that costs a decompression, which counts like any other. (A zip
-            // entry read through the central directory has a reader of its own, dropped now.)
-            if case .walked = origin, !outcome.stopped && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted {
+            reader.clearDataWarnings()
+            let streamed = try openNested(reader, entry: entry, path: path, depth: depth, origin: origin)
+            // Whatever of the entry the nested reader left unread (a zip's reader stops at its
+            // central directory) is read through where that costs nothing extra or checks
+            // something: in a compressed stream skipping is a decompression anyway, and counts
+            // like any other; a zip entry streamed into a nested reader ends with its CRC.
+            let drain = switch origin {
+            case .walked: reader.isCompressedStream || mustDecompressToSkip(reader, entry: entry, origin: origin)
+            case .zip: streamed
+            }
+            if drain && !outcome.stopped && !entry.isEncrypted {
                 try discardData(reader, path: path)
             }
+            for warning in reader.dataWarnings {
+                outcome.corruption.append("\(path.display): \(warning) (the nested archive's bytes are not those its container recorded)")
+            }
         } else {
-            try countSkipped(reader, entry: entry, path: prefix + name)
+            try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
         }
     }
 
@@ -380,9 +390,12 @@ final class ArchiveWalk {
     /// declared size before libarchive skips (tar in gzip/xz/...), or block by block where there
     /// is none or the format hides it (7-Zip solid blocks, CAB folders, which are compressed as
     /// one stream each, zip entries streamed by their local headers without sizes).
-    func countSkipped(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: [UInt8]) throws(ArchiveError) {
-        guard entry.isRegularFile && (reader.isCompressedStream || reader.skipsByDecompressing(entry)) && !entry.isEncrypted else { return }
-        if let size = entry.size, !reader.skipsByDecompressing(entry) {
+    func countSkipped(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: [UInt8], origin: EntryOrigin) throws(ArchiveError) {
+        // A zip entry read through the central directory has a reader of its own, dropped unread.
+        if case .zip = origin { return }
+        let decompresses = mustDecompressToSkip(reader, entry: entry, origin: origin)
+        guard entry.isRegularFile && (reader.isCompressedStream || decompresses) && !entry.isEncrypted else { return }
+        if let size = entry.size, !decompresses {
             // A size no compressed bytes left could hold at a sane ratio: a bomb, stopped before
             // libarchive spends minutes inflating it (deflate tops out near 1032:1).
             if size > 16 << 20, let sourceSize = reader.sourceSize {
@@ -408,33 +421,47 @@ final class ArchiveWalk {
         }
     }
 
+    /// Whether libarchive decompresses an entry to skip it: 7-Zip solid blocks and CAB folders
+    /// always; a zip entry read by its local header whenever bit 3 of its flags is set (its
+    /// sizes follow the data: only inflating finds the end), whatever sizes the header claims.
+    /// The flags are read from the local header in the target file where it lies there as it
+    /// is; a zip streamed out of another archive is taken to need it.
+    func mustDecompressToSkip(_ reader: ArchiveReader, entry: ArchiveReader.Entry, origin: EntryOrigin) -> Bool {
+        if reader.skipsByDecompressing(entry) { return true }
+        guard reader.isZip, entry.size != nil else { return false }
+        guard case .walked(let stretch?) = origin, !reader.isCompressedStream,
+              let header = view(of: stretch).bytes(at: reader.headerPosition, count: 30), header.u32(0) == 0x0403_4b50 else { return true }
+        return header.u16(6) & 8 != 0 && header.u16(8) != 0
+    }
+
     // MARK: - Nested archives
 
     /// Opens an entry named like an archive, if its bytes say it is one, and walks it in the
     /// same pass, reading it in place, streamed, or (7-Zip and ISO from a stream that cannot be
-    /// read twice) from a bounded copy in memory.
+    /// read twice) from a bounded copy in memory. Returns whether a nested reader read the
+    /// entry's data from `reader` and the data did not fail.
     func openNested(_ reader: ArchiveReader, entry: ArchiveReader.Entry, path: ScanPath, depth: Int,
-                    origin: EntryOrigin) throws(ArchiveError) {
+                    origin: EntryOrigin) throws(ArchiveError) -> Bool {
         outcome.nestedLookedAt += 1
         guard outcome.nestedLookedAt <= limits.maxNestedArchives else {
             addLimit(LimitHit(limit: "max-nested-archives", value: Int64(limits.maxNestedArchives),
                 detail: "more than \(limits.maxNestedArchives) entries named like archives were looked into; \(path.display) and those after were not"))
-            return
+            return false
         }
         if entry.isEncrypted {
             outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
                 message: "the nested archive \(path.display) is encrypted; it was not opened", found: "encrypted", path: path.display))
-            return
+            return false
         }
         let inside = path.bytes + [Self.bang]
         // A stored zip entry lies in the target file as it is: sniffed and read in place.
-        if case .zip(let zip, let zipEntry) = origin, let stretch = storedStretch(of: zipEntry, in: zip) {
+        if case .zip(let zip, let zipEntry) = origin, let stretch = storedStretch(of: zipEntry, in: zip, path: path) {
             guard let head = view(of: stretch).bytes(at: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), stretch.length))) else {
                 outcome.corruption.append("\(path.display): its stored bytes lie outside the file")
-                return
+                return false
             }
             try openNestedInPlace(stretch, head: head, path: path, inside: inside, depth: depth)
-            return
+            return false
         }
         // Anything else: its data as the container's reader gives it. The first bytes decide.
         var guardState = RatioGuard(reader: reader)
@@ -443,11 +470,11 @@ final class ArchiveWalk {
         }
         guard let head = data.peek(ArchiveSniffer.sniffLength) else {
             try nestedDataFailed(data.failure, path: path)
-            return
+            return false
         }
         guard let kind = ArchiveSniffer.kind(of: head) else {
             listNotAnArchive(path)
-            return
+            return false
         }
         // A plain tar entry of the target file can be read in place too (checked against the
         // bytes libarchive gave, so a header this code misreads only costs the shortcut).
@@ -457,21 +484,27 @@ final class ArchiveWalk {
                .bytes(at: 0, count: head.count), placed.elementsEqual(head) {
             try openNestedInPlace(FileStretch(start: container.start + stretch.start, length: stretch.length),
                                   head: placed, path: path, inside: inside, depth: depth)
-            return
+            return false
         }
         guard depth <= limits.maxArchiveDepth else {
             depthLimit(path, depth: depth)
-            return
+            return false
         }
         let child = try ArchiveReader.make()
         do throws(ArchiveError) {
             if !kind.needsSeeking {
                 try child.open(data)
                 try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
+                return data.failure == nil
             } else if case .zip(let zip, let zipEntry) = origin {
                 // Deflated in a zip: read again from the zip each time the reader seeks back.
-                let rewindable = RewindableEntrySource(path: path.display, length: zipEntry.uncompressedSize, account: { [unowned self] count in
-                    self.account(count, at: path, guard: &guardState)
+                // Each pass has a reader of its own, whose compressed bytes the ratio is taken
+                // against (passes add output, never input).
+                var passGuard: RatioGuard?
+                let rewindable = RewindableEntrySource(path: path.display, length: zipEntry.uncompressedSize, account: { [unowned self] count, pass in
+                    var state = passGuard.flatMap { $0.reader === pass ? $0 : nil } ?? RatioGuard(reader: pass)
+                    defer { passGuard = state }
+                    return self.account(count, at: path, guard: &state)
                 }, reopen: { [unowned self] in
                     Result { () throws(ArchiveError) -> ArchiveReader in
                         let again = try self.openZipEntry(zipEntry, in: zip, path: path)
@@ -482,13 +515,14 @@ final class ArchiveWalk {
                 try child.open(rewindable)
                 try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
             } else {
-                guard let copy = try copyIntoMemory(data, kind: kind, path: path) else { return }
-                try child.open(MemorySource(copy))
+                guard let copy = try copyIntoMemory(data, size: entry.size, kind: kind, path: path) else { return false }
+                try child.open(copy)
                 try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
             }
         } catch {
             try nestedFailed(error, source: data, path: path, kind: kind)
         }
+        return false
     }
 
     /// Opens a nested archive that lies in the target file as it is.
@@ -513,21 +547,26 @@ final class ArchiveWalk {
     }
 
     /// A 7-Zip or ISO image that arrives compressed from a stream that cannot be read twice:
-    /// copied into memory, at most `--max-nested-size` bytes (nil: not opened, said why).
-    func copyIntoMemory(_ data: EntryDataSource, kind: ArchiveSniffer.Kind, path: ScanPath) throws(ArchiveError) -> [UInt8]? {
-        var copy: [UInt8] = []
+    /// copied into memory, at most `--max-nested-size` bytes (nil: not opened, said why). The
+    /// copy is made once, in a buffer of the recorded size where there is one, and handed to the
+    /// reader as it is.
+    func copyIntoMemory(_ data: EntryDataSource, size: Int64?, kind: ArchiveSniffer.Kind, path: ScanPath) throws(ArchiveError) -> MemorySource? {
+        let cap = limits.maxNestedArchiveSize
+        func tooLarge() -> MemorySource? {
+            addLimit(LimitHit(limit: "max-nested-size", value: cap,
+                detail: "the nested \(kind) image \(path.display) arrives compressed in a stream that cannot be read twice, and it is larger than \(cap) bytes, the most held in memory to read it; it was not opened (raise --max-nested-size)"))
+            return nil
+        }
+        if let size, size > cap { return tooLarge() }
+        var buffer = GrowingBuffer(capacity: Int(min(max(size ?? 0, 1 << 20), cap)))
         while true {
             guard let chunk = data.next() else {
                 try nestedDataFailed(data.failure, path: path)
                 return nil
             }
-            if chunk.isEmpty { return copy }
-            guard Int64(copy.count) + Int64(chunk.count) <= limits.maxNestedArchiveSize else {
-                addLimit(LimitHit(limit: "max-nested-size", value: limits.maxNestedArchiveSize,
-                    detail: "the nested \(kind) image \(path.display) arrives compressed in a stream that cannot be read twice, and it is larger than \(limits.maxNestedArchiveSize) bytes, the most held in memory to read it; it was not opened (raise --max-nested-size)"))
-                return nil
-            }
-            copy.append(contentsOf: chunk)
+            if chunk.isEmpty { return MemorySource(adopting: buffer.take()) }
+            guard Int64(buffer.count) + Int64(chunk.count) <= cap else { return tooLarge() }
+            buffer.append(chunk, limit: Int(cap))
         }
     }
 
@@ -558,10 +597,21 @@ final class ArchiveWalk {
             message: "the nested archive \(path.display) \(what); its contents were not checked", found: error.message, path: path.display))
     }
 
-    /// A stored, unencrypted zip entry's data: the stretch of the target file it occupies.
-    func storedStretch(of entry: ZipLayout.Entry, in zip: FileStretch) -> FileStretch? {
+    /// A stored, unencrypted zip entry's data: the stretch of the target file it occupies. Both
+    /// headers must say stored and unencrypted: where the local header (which every extracting
+    /// tool reads) says otherwise, the entry is read as libarchive reads it, from its local
+    /// header, and the disagreement makes the target `review`.
+    func storedStretch(of entry: ZipLayout.Entry, in zip: FileStretch, path: ScanPath) -> FileStretch? {
         guard entry.method == 0, entry.flags & 1 == 0, entry.compressedSize >= 0,
               let header = view(of: zip).bytes(at: entry.localHeaderOffset, count: 30), header.u32(0) == 0x0403_4b50 else { return nil }
+        let localMethod = header.u16(8), localFlags = header.u16(6)
+        guard localMethod == 0, localFlags & 1 == 0 else {
+            let found = "method \(localMethod)\(localFlags & 1 != 0 ? ", encrypted" : "")"
+            outcome.reviews.append(Reason(rule: "zip-header-mismatch", verdict: .review,
+                message: "\(path.display): the central directory records it stored and unencrypted, its local header as \(found); a zip whose two directories disagree was made to mislead: a person must look",
+                found: found, expected: "method 0", path: path.display))
+            return nil
+        }
         let (dataStart, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + Int64(header.u16(26)) + Int64(header.u16(28)))
         guard !overflow else { return nil }
         let (dataEnd, endOverflow) = dataStart.addingReportingOverflow(entry.compressedSize)
@@ -618,7 +668,8 @@ final class ArchiveWalk {
             return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: cap))
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(max(0, min(entry.size ?? 0, cap))))
+        // The recorded size is a claim: room for at most 16 MiB up front, the rest as it comes.
+        bytes.reserveCapacity(Int(max(0, min(entry.size ?? 0, cap, 16 << 20))))
         reader.clearDataWarnings()
         defer {
             // WARN while reading data: the bytes are not what the archive recorded (bad CRC,

@@ -87,7 +87,7 @@ final class RewindableEntrySource: ArchiveByteSource {
     private let reopen: () -> Result<ArchiveReader, ArchiveError>
     private let path: String
     private let length: Int64
-    private let account: (Int) -> ArchiveError?
+    private let account: (Int, ArchiveReader) -> ArchiveError?
     /// The reader of the current pass and how many bytes of the entry it has handed out.
     private var reader: ArchiveReader?
     private var readerPosition: Int64 = 0
@@ -101,8 +101,9 @@ final class RewindableEntrySource: ArchiveByteSource {
 
     /// - Parameters:
     ///   - length: the entry's uncompressed size from the central directory.
+    ///   - account: counts bytes handed out, with the reader of the pass that produced them.
     ///   - reopen: a reader positioned at the entry's data, freshly opened.
-    init(path: String, length: Int64, account: @escaping (Int) -> ArchiveError?,
+    init(path: String, length: Int64, account: @escaping (Int, ArchiveReader) -> ArchiveError?,
          reopen: @escaping () -> Result<ArchiveReader, ArchiveError>) {
         self.path = path
         self.length = max(0, length)
@@ -143,7 +144,7 @@ final class RewindableEntrySource: ArchiveByteSource {
                 failure = error
                 return nil
             }
-            if let stop = account(block.bytes.count) {
+            if let stop = account(block.bytes.count, reader) {
                 failure = stop
                 return nil
             }

@@ -50,7 +50,6 @@ struct ZipLayout {
         var wanted: [Entry] = []
         /// More entries were wanted than `maxWanted`: those after were not kept.
         var wantedCut = false
-        var centralDirectoryOffset: Int64 = 0
     }
 
     enum Finding {
@@ -136,7 +135,7 @@ struct ZipLayout {
             return .truncated("the central directory (\(directorySize) bytes at offset \(directoryOffset)) lies beyond the file's \(size) bytes: the file is cut short")
         }
 
-        var catalog = Catalog(centralDirectoryOffset: directoryOffset)
+        var catalog = Catalog()
         var wantedNameBytes = 0
         var spans: [(start: Int64, end: Int64)] = []
         var chunk: [UInt8] = []
