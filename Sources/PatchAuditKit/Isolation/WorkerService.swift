@@ -124,11 +124,17 @@ public enum WorkerService {
         var none = rlimit(rlim_cur: 0, rlim_max: 0)
         _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
         let (space, overflow) = setup.memoryLimit.addingReportingOverflow(addressSpaceHeadroom)
-        if !overflow, setup.memoryLimit > 0 {
+        // A build with AddressSanitizer or ThreadSanitizer reserves terabytes of shadow memory
+        // at start: an address-space limit would make every later mapping fail. There the
+        // supervisor's watch of the resident size is the memory limit.
+        if !overflow, setup.memoryLimit > 0, let mapped = mappedBytes(), mapped < space / 2 {
             var address = rlimit(rlim_cur: rlim_t(space), rlim_max: rlim_t(space))
             _ = setrlimit(Int32(RLIMIT_AS.rawValue), &address)
         }
     }
+
+    /// The process's address space now (the first field of `/proc/self/statm`).
+    static func mappedBytes() -> Int64? { WorkerSession.statmBytes("/proc/self/statm", field: 0) }
 
     /// Lets the next target use `seconds` of CPU time from now (`RLIMIT_CPU`, soft limit: the
     /// kernel sends SIGXCPU past it, and the crash note says so).

@@ -268,10 +268,13 @@ final class WorkerSession: @unchecked Sendable {
     }
 
     /// Resident memory of a process (`/proc/PID/statm`, second field, in pages).
-    static func residentBytes(of pid: pid_t) -> Int64? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return nil }
+    static func residentBytes(of pid: pid_t) -> Int64? { statmBytes("/proc/\(pid)/statm", field: 1) }
+
+    /// One field of a `/proc/PID/statm` file (0: address space, 1: resident), in bytes.
+    static func statmBytes(_ path: String, field: Int) -> Int64? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int64(fields[1]) else { return nil }
+        guard fields.count > field, let pages = Int64(fields[field]) else { return nil }
         return pages.multipliedReportingOverflow(by: Int64(sysconf(Int32(_SC_PAGESIZE)))).partialValue
     }
 }
