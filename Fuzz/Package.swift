@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // libFuzzer targets, one per parser of untrusted bytes (Fuzz/README.md). A package of its own,
 // so that the main package's builds never compile them; built only with
-// `swift build --package-path Fuzz --sanitize=fuzzer --sanitize=address` (make fuzz).
+// scripts/fuzz.sh (make fuzz), with `-sanitize=fuzzer,address` for Swift code.
 import Foundation
 import PackageDescription
 

@@ -4,7 +4,7 @@
 #   bash scripts/fuzz.sh SECONDS [TARGET...]     (make fuzz: FUZZ_SECONDS, default 600;
 #                                                 make test: 20 s each as a smoke run)
 #
-# For each target: builds Fuzz/ with --sanitize=fuzzer --sanitize=address (debug, -Onone: -O
+# For each target: builds Fuzz/ with libFuzzer and AddressSanitizer (debug, -Onone: -O
 # would drop the bounds checks on unsafe buffers that the parsers must not need), replays the
 # committed findings (Fuzz/Findings/TARGET: every input that once crashed or hung must now run
 # clean), then fuzzes for SECONDS from a corpus seeded with Fixtures/ and Fuzz/Seeds/. The
@@ -31,12 +31,23 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 
 say() { printf '==> %s\n' "$*" >&2; }
 
-say "building ${targets[*]} (swift build --package-path Fuzz --sanitize=fuzzer --sanitize=address)"
+# swiftc honours only the last -sanitize= it is given: SwiftPM's `--sanitize=fuzzer
+# --sanitize=address` leaves Swift code with AddressSanitizer but without the coverage
+# counters libFuzzer steers by. The combined flag, passed last, gives Swift code both; C code
+# gets both from SwiftPM's flags. (Checked below: a fuzz build without counters is refused.)
+sanitize=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
+say "building ${targets[*]} (swift build --package-path Fuzz ${sanitize[*]})"
 for target in "${targets[@]}"; do
-    swift build --package-path "$repo/Fuzz" \
-        --sanitize=fuzzer --sanitize=address --product "$target" >&2
+    swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --product "$target" >&2
 done
-bin=$(swift build --package-path "$repo/Fuzz" --sanitize=fuzzer --sanitize=address --show-bin-path)
+bin=$(swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --show-bin-path)
+for object in "$bin/PatchAuditKit.build/ZipLayout.swift.o" "$bin/PatchAuditKit.build/PEReader.swift.o"; do
+    # (grep -c, not -q: with pipefail an early exit of grep would fail the pipe by SIGPIPE)
+    if [ "$(objdump -h "$object" | grep -c sancov_cntrs)" = 0 ] || [ "$(nm "$object" | grep -c __asan)" = 0 ]; then
+        echo "fuzz.sh: $object lacks libFuzzer's coverage counters or AddressSanitizer's checks; the fuzz build is not what it must be" >&2
+        exit 2
+    fi
+done
 
 # Seeds: small committed files of the kind each target reads (libFuzzer reads a folder of files).
 seed() { # seed TARGET DIR
