@@ -15,6 +15,12 @@ import Testing
         func json() throws -> [String: Any] {
             try #require(try JSONSerialization.jsonObject(with: stdout) as? [String: Any])
         }
+        /// The ndjson lines, each an object.
+        func lines() throws -> [[String: Any]] {
+            try text.split(separator: "\n").map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            }
+        }
     }
 
     /// The executable sits beside the test bundle in the build products folder.
@@ -39,10 +45,20 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Standard error is read beside standard output: a child that fills one pipe while
+        // nobody reads it (a sanitizer's report, say) would otherwise wait forever.
+        let errors = Collected()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { errors.data = err.fileHandleForReading.readDataToEndOfFile() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errors.data, as: UTF8.self))
+    }
+
+    /// Bytes read on another thread (written there once, read after the group's wait).
+    final class Collected: @unchecked Sendable {
+        var data = Data()
     }
 
     struct Expected: Decodable, Sendable, CustomStringConvertible {
@@ -314,19 +330,12 @@ import Testing
     static let archives = CLITests.root.appendingPathComponent("Fixtures/archives")
 
     @Test func anArchiveOnStandardInputIsScanned() throws {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = ["scan", "-", "--format", "ndjson"]
-        process.standardInput = try FileHandle(forReadingFrom: Self.archives.appendingPathComponent("tar.gz/patch-needed-sr1.tar.gz"))
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        let line = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(line["target"] as? String == "-")
-        #expect(line["verdict"] as? String == "patch-needed")
+        let run = try CLITests.run(["scan", "-", "--format", "ndjson"],
+                                   stdin: Self.archives.appendingPathComponent("tar.gz/patch-needed-sr1.tar.gz").path)
+        #expect(run.status == 1)
+        let lines = try run.lines()
+        #expect(lines.map { $0["target"] as? String } == ["-"])
+        #expect(lines.map { $0["verdict"] as? String } == ["patch-needed"])
     }
 
     /// Issue 8's two findings, as our own fixtures: an end record claiming disk 65535 (a crash

@@ -101,38 +101,18 @@ import Testing
     }
 
     @Test func standardInputHasAWorkerOfItsOwn() throws {
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = ["scan", Self.good[0], "-", "--format", "ndjson"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PATCHAUDIT_TEST_WORKER_FAULT": "segfault:-"]) { $1 }
-        process.standardInput = try FileHandle(forReadingFrom: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip"))
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 3)
-        let verdicts = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["verdict"] as? String
-        }
-        #expect(verdicts == ["patch-needed", "error"])
+        let run = try CLITests.run(["scan", Self.good[0], "-", "--format", "ndjson"], environment: ["PATCHAUDIT_TEST_WORKER_FAULT": "segfault:-"],
+                                   stdin: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip").path)
+        #expect(run.status == 3)
+        #expect(try run.lines().map { $0["verdict"] as? String } == ["patch-needed", "error"])
     }
 
     @Test func standardInputAfterAnotherTargetKeepsItsPlace() throws {
         // The worker of standard input answers for the target's index in the run, not for the first.
-        let process = Process()
-        process.executableURL = CLITests.binary
-        process.arguments = ["scan", Self.good[1], "-", "--format", "ndjson"]
-        process.standardInput = try FileHandle(forReadingFrom: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip"))
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        let lines = try String(decoding: data, as: UTF8.self).split(separator: "\n").map { line in
-            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        }
+        let run = try CLITests.run(["scan", Self.good[1], "-", "--format", "ndjson"],
+                                   stdin: CLIArchiveTests.archives.appendingPathComponent("zip/patch-needed-sr1.zip").path)
+        #expect(run.status == 1)
+        let lines = try run.lines()
         #expect(lines.map { $0["verdict"] as? String } == ["up-to-date", "patch-needed"])
         #expect(lines.map { $0["target"] as? String } == [Self.good[1], "-"])
     }
