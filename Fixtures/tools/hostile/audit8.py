@@ -29,6 +29,8 @@ fixed times.
 - nested-bad-crc.zip: a deflated nested zip whose CRC in both headers is wrong: the nested
   reader stops at its own central directory, before the container's CRC check, so the damage
   went unseen; now the entry is read to its end and the target is corrupt.
+- nested-iso-bad-crc.zip: the same for an ISO 9660 image, which is re-read from the zip as its
+  reader seeks (each pass a reader of its own, whose CRC warning went unheard).
 - descriptor-size-lies.zip: a zip without a central directory (read by its local headers)
   whose 64 MiB entry of zeros has sizes in a data descriptor (flag bit 3) and claims 1 byte
   in its local header: libarchive inflates it to skip it, which went uncounted.
@@ -192,9 +194,11 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "hostile-archives")
     tgz = gzipped(empty_names_tar())
     inner = open(os.path.join(here, "..", "..", "archives", "zip", "patch-needed-sr1.zip"), "rb").read()
+    iso = open(os.path.join(here, "..", "..", "archives", "joliet-iso", "patch-needed-sr1.joliet.iso"), "rb").read()
     files = {
         "stored-by-directory-only.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 0),
         "nested-bad-crc.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 8, crc=zlib.crc32(inner) ^ 0xFFFF),
+        "nested-iso-bad-crc.zip": one_entry_zip(b"cd/pc42.iso", iso, 8, 8, crc=zlib.crc32(iso) ^ 0xFFFF),
         "descriptor-size-lies.zip": descriptor_size_lies(),
         "zip64-size-overflow.zip": zip64_size_overflow(),
         "empty-names.tar.gz": tgz,

@@ -378,9 +378,7 @@ final class ArchiveWalk {
             if drain && !outcome.stopped && !entry.isEncrypted {
                 try discardData(reader, path: path)
             }
-            for warning in reader.dataWarnings {
-                outcome.corruption.append("\(path.display): \(warning) (the nested archive's bytes are not those its container recorded)")
-            }
+            noteNestedDataWarnings(reader.dataWarnings, path: path)
         } else {
             try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
         }
@@ -513,6 +511,7 @@ final class ArchiveWalk {
                     }
                 })
                 try child.open(rewindable)
+                defer { noteNestedDataWarnings(rewindable.dataWarnings, path: path) }
                 try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
             } else {
                 guard let copy = try copyIntoMemory(data, size: entry.size, kind: kind, path: path) else { return false }
@@ -523,6 +522,15 @@ final class ArchiveWalk {
             try nestedFailed(error, source: data, path: path, kind: kind)
         }
         return false
+    }
+
+    /// libarchive's warnings about a nested archive's data as its container gave it (a bad
+    /// CRC): the archive is corrupt, each warning said once.
+    func noteNestedDataWarnings(_ warnings: [String], path: ScanPath) {
+        for warning in warnings {
+            let text = "\(path.display): \(warning) (the nested archive's bytes are not those its container recorded)"
+            if !outcome.corruption.contains(text) { outcome.corruption.append(text) }
+        }
     }
 
     /// Opens a nested archive that lies in the target file as it is.

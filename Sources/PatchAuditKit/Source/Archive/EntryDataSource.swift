@@ -94,6 +94,12 @@ final class RewindableEntrySource: ArchiveByteSource {
     /// Where the next byte handed out lies.
     private var position: Int64 = 0
     private(set) var passes = 0
+    /// Warnings of passes already over (a bad CRC shows where a pass reached the end).
+    private var retiredWarnings: [String] = []
+
+    /// libarchive's warnings about the entry's data on every pass so far: a bad CRC met by a
+    /// pass that read to the end of the entry.
+    var dataWarnings: [String] { retiredWarnings + (reader?.dataWarnings ?? []) }
 
     /// Passes over the entry allowed (7-Zip reads its header at the end, then its data from the
     /// start: two; ISO 9660 reads forward: one).
@@ -122,6 +128,7 @@ final class RewindableEntrySource: ArchiveByteSource {
                 failure = ArchiveError(.limit, "\(path) was read \(Self.maxPasses) times over while libarchive sought back and forth in it; it was not read further")
                 return nil
             }
+            retiredWarnings += reader?.dataWarnings ?? []
             switch reopen() {
             case .success(let fresh):
                 reader = fresh
