@@ -41,6 +41,9 @@ for target in "${targets[@]}"; do
     swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --product "$target" >&2
 done
 bin=$(swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --show-bin-path)
+for tool in objdump nm; do
+    command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool (binutils) is needed to check the fuzz build; install binutils" >&2; exit 2; }
+done
 for object in "$bin/PatchAuditKit.build/ZipLayout.swift.o" "$bin/PatchAuditKit.build/PEReader.swift.o"; do
     # (grep -c, not -q: with pipefail an early exit of grep would fail the pipe by SIGPIPE)
     if [ "$(objdump -h "$object" | grep -c sancov_cntrs)" = 0 ] || [ "$(nm "$object" | grep -c __asan)" = 0 ]; then

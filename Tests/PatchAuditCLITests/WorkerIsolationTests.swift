@@ -117,6 +117,17 @@ import Testing
         #expect(lines.map { $0["target"] as? String } == [Self.good[1], "-"])
     }
 
+    @Test func aTargetNameLongerThanAnyPathIsAnErrorOfItsOwn() throws {
+        // Answered by the scan itself: a request that large is never written to a worker.
+        let long = "/" + String(repeating: "x", count: 20_000)
+        let run = try CLITests.run(["scan", Self.good[1], long, "--format", "ndjson"])
+        #expect(run.status == 3)
+        let lines = try run.lines()
+        #expect(lines.map { $0["verdict"] as? String } == ["up-to-date", "error"])
+        let reasons = try #require(lines.last?["reasons"] as? [[String: Any]])
+        #expect((reasons.first?["message"] as? String)?.contains("longer than any path the system opens") == true)
+    }
+
     @Test func aChangedManifestStopsTheRunWith78() throws {
         // The supervisor checks the manifest, then the worker reads it again: bytes that changed in
         // between are refused. Simulated by a setup whose recorded digest is wrong.

@@ -241,7 +241,7 @@ import Testing
         // read in place as stored it looked like no archive, and its DLLs went unchecked.
         let report = try scan("stored-by-directory-only.zip")
         #expect(report.verdict == .review)
-        #expect(report.reasons.contains { $0.rule == "zip-header-mismatch" && $0.found == "method 8" })
+        #expect(report.reasons.contains { $0.rule == "zip-header-mismatch" && $0.found == "method 8" && $0.expected == "method 0" })
         #expect(report.skipped.allSatisfy { $0.kind != .notAnArchive })
         let statuses = report.statuses()
         #expect(statuses["backup/pc42.zip!WINDOWS/SYSTEM/EMSMDB32.DLL"] == "outdated", "\(statuses)")
@@ -259,8 +259,19 @@ import Testing
         }
     }
 
+    @Test func skippingInANestedZipCountsOnlyWhatLibarchiveReads() throws {
+        // 32 MiB of zeros in a deflated zip inside a zip: libarchive passes over its compressed
+        // bytes to skip it, so the 8 MiB limit is not reached (and no bomb is seen).
+        var limits = ScanLimits()
+        limits.maxTotalBytes = 8 << 20
+        let report = try FixtureSupport.scanner(limits: limits)
+            .scan(target: ArchiveFixtureTests.archives.appendingPathComponent("../hostile-archives/nested-zeros-in-zip.zip").path)
+        #expect(report.limitsHit.isEmpty, "\(report.limitsHit)")
+        #expect(report.verdict == .notApplicable)
+    }
+
     @Test func skippingAnEntryWhoseLocalSizesLieIsCounted() throws {
-        // Bit 3 set and 1 byte claimed: libarchive inflates the 64 MiB to find its end.
+        // Bit 3 set, compressed size 0, 1 byte claimed: libarchive inflates the 64 MiB to find its end.
         var limits = ScanLimits()
         limits.maxTotalBytes = 10_000_000
         let report = try FixtureSupport.scanner(limits: limits)

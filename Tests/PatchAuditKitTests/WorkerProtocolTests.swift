@@ -98,4 +98,37 @@ import Testing
         #expect(reports[0].kind == .directory)
         #expect(reports[1].kind == .missing)
     }
+
+    /// Results are emitted in target order as they complete; a run that writes its output as it
+    /// goes keeps only verdicts; a target nobody answered for becomes an error, not a gap.
+    @Test func resultsComeInOrderAndNoTargetGoesMissing() throws {
+        let emitted = Emitted()
+        let order = WorkerPool.InOrder(count: 4, keep: false) { emitted.add($0) }
+        func report(_ name: String, _ verdict: Verdict) -> ScanResult {
+            var report = TargetReport.failed(name, kind: .archive, reason: Reason(rule: "x", verdict: verdict, message: name))
+            report.verdict = verdict
+            return .report(report)
+        }
+        try order.deliver(1, report("b", .patchNeeded))
+        #expect(emitted.targets.isEmpty)
+        try order.deliver(0, report("a", .upToDate))
+        #expect(emitted.targets == ["a", "b"])
+        try order.deliver(3, report("d", .review))
+        let results = try order.finish { index in report("missing \(index)", .error) }
+        #expect(emitted.targets == ["a", "b", "missing 2", "d"])
+        #expect(results.map(\.verdict) == [.upToDate, .patchNeeded, .error, .review])
+        for result in results {
+            guard case .line(_, _, let bytes) = result else {
+                Issue.record("a full report was kept: \(result.target)")
+                continue
+            }
+            #expect(bytes.isEmpty)
+        }
+    }
+
+    final class Emitted: @unchecked Sendable {
+        // Written by InOrder's emit, which runs under its lock; read after the calls return.
+        private(set) var targets: [String] = []
+        func add(_ result: ScanResult) { targets.append(result.target) }
+    }
 }

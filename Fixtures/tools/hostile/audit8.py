@@ -32,8 +32,12 @@ fixed times.
 - nested-iso-bad-crc.zip: the same for an ISO 9660 image, which is re-read from the zip as its
   reader seeks (each pass a reader of its own, whose CRC warning went unheard).
 - descriptor-size-lies.zip: a zip without a central directory (read by its local headers)
-  whose 64 MiB entry of zeros has sizes in a data descriptor (flag bit 3) and claims 1 byte
-  in its local header: libarchive inflates it to skip it, which went uncounted.
+  whose 64 MiB entry of zeros has sizes in a data descriptor (flag bit 3), a compressed size of
+  0 and an uncompressed size of 1 in its local header: libarchive 3.6.2 reports the size 1 and
+  inflates the 64 MiB to skip it, which went uncounted.
+- nested-zeros-in-zip.zip: a deflated zip inside a zip whose own entry is 32 MiB of zeros,
+  deflated, sizes in the header: skipping it costs libarchive nothing (it passes over the
+  compressed bytes), so it must not count 32 MiB against the limits either.
 """
 import gzip
 import io
@@ -178,12 +182,22 @@ def one_entry_zip(name, data, local_method, central_method, crc=None):
     return local + central + end_record(1, len(central), len(local))
 
 
+def deflated_zip(entries):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, DOS_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return out.getvalue()
+
+
 def descriptor_size_lies():
     data = bytes(64 << 20)
     packed = deflated(data)
     name = b"junk.bin"
     crc = zlib.crc32(data)
-    entry = local_header(name, 8, 8, 0, 1, 1) + packed + struct.pack("<IIII", 0x08074B50, crc, len(packed), len(data))
+    entry = local_header(name, 8, 8, 0, 0, 1) + packed + struct.pack("<IIII", 0x08074B50, crc, len(packed), len(data))
     # A second entry after it, so the scan has a reason to get past the first; no central directory.
     tail = local_header(b"readme.txt", 0, 0, zlib.crc32(b"hello\n"), 6, 6) + b"hello\n"
     return entry + tail
@@ -200,6 +214,7 @@ def main():
         "nested-bad-crc.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 8, crc=zlib.crc32(inner) ^ 0xFFFF),
         "nested-iso-bad-crc.zip": one_entry_zip(b"cd/pc42.iso", iso, 8, 8, crc=zlib.crc32(iso) ^ 0xFFFF),
         "descriptor-size-lies.zip": descriptor_size_lies(),
+        "nested-zeros-in-zip.zip": deflated_zip([("backup/inner.zip", deflated_zip([("zeros.bin", bytes(32 << 20)), ("readme.txt", b"hello\n")]))]),
         "zip64-size-overflow.zip": zip64_size_overflow(),
         "empty-names.tar.gz": tgz,
         "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),

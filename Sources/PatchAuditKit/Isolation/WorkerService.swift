@@ -127,7 +127,7 @@ public enum WorkerService {
         // A build with AddressSanitizer or ThreadSanitizer reserves terabytes of shadow memory
         // at start: an address-space limit would make every later mapping fail. There the
         // supervisor's watch of the resident size is the memory limit.
-        if !overflow, setup.memoryLimit > 0, let mapped = mappedBytes(), mapped < space / 2 {
+        if !overflow, setup.memoryLimit > 0, mappedBytes().map({ $0 < space / 2 }) ?? true {
             var address = rlimit(rlim_cur: rlim_t(space), rlim_max: rlim_t(space))
             _ = setrlimit(Int32(RLIMIT_AS.rawValue), &address)
         }

@@ -221,6 +221,11 @@ final class ArchiveWalk {
                 outcome.items.append(InventoryItem(name: matched, path: path, content: .failure(problem)))
                 continue
             }
+            if let (found, expected) = headerDisagreement(wanted, in: zip) {
+                outcome.reviews.append(Reason(rule: "zip-header-mismatch", verdict: .review,
+                    message: "\(path.display): its local header says \(found), the central directory \(expected); it is read as the local header says (as extracting tools do), but a zip whose two directories disagree was made to mislead: a person must look",
+                    found: found, expected: expected, path: path.display))
+            }
             let reader: ArchiveReader
             do throws(ArchiveError) {
                 reader = try openZipEntry(wanted, in: zip, path: path)
@@ -372,7 +377,7 @@ final class ArchiveWalk {
             // something: in a compressed stream skipping is a decompression anyway, and counts
             // like any other; a zip entry streamed into a nested reader ends with its CRC.
             let drain = switch origin {
-            case .walked: reader.isCompressedStream || mustDecompressToSkip(reader, entry: entry, origin: origin)
+            case .walked: reader.isCompressedStream || mustDecompressToSkip(reader, entry: entry, origin: origin) || (streamed && reader.isZip)
             case .zip: streamed
             }
             if drain && !outcome.stopped && !entry.isEncrypted {
@@ -420,16 +425,21 @@ final class ArchiveWalk {
     }
 
     /// Whether libarchive decompresses an entry to skip it: 7-Zip solid blocks and CAB folders
-    /// always; a zip entry read by its local header whenever bit 3 of its flags is set (its
-    /// sizes follow the data: only inflating finds the end), whatever sizes the header claims.
-    /// The flags are read from the local header in the target file where it lies there as it
-    /// is; a zip streamed out of another archive is taken to need it.
+    /// always; a zip entry read by its local header without a size; and one whose local header
+    /// says its sizes follow the data (flag bit 3), deflate, and a compressed size of 0 while
+    /// claiming an uncompressed size (libarchive 3.6.2's streaming reader then inflates it to
+    /// find its end, whatever size it claims). That header is read from the target file at the
+    /// entry's position, and must carry the entry's name: libarchive's seekable zip reader
+    /// (self-extracting zips) reports other positions, and never inflates to skip. A zip
+    /// streamed out of another archive cannot be looked at this way: its skips are the
+    /// reader's (bounded by `--target-timeout`).
     func mustDecompressToSkip(_ reader: ArchiveReader, entry: ArchiveReader.Entry, origin: EntryOrigin) -> Bool {
         if reader.skipsByDecompressing(entry) { return true }
-        guard reader.isZip, entry.size != nil else { return false }
-        guard case .walked(let stretch?) = origin, !reader.isCompressedStream,
-              let header = view(of: stretch).bytes(at: reader.headerPosition, count: 30), header.u32(0) == 0x0403_4b50 else { return true }
-        return header.u16(6) & 8 != 0 && header.u16(8) != 0
+        guard reader.isZip, entry.size != nil, case .walked(let stretch?) = origin, !reader.isCompressedStream,
+              let header = view(of: stretch).bytes(at: reader.headerPosition, count: 30 + entry.name.count),
+              header.u32(0) == 0x0403_4b50, Int(header.u16(26)) == entry.name.count, header[30...].elementsEqual(entry.name) else { return false }
+        let compressedSize = header.u32(18)
+        return header.u16(6) & 8 != 0 && header.u16(8) == 8 && (compressedSize == 0 || compressedSize == 0xFFFF_FFFF)
     }
 
     // MARK: - Nested archives
@@ -453,7 +463,7 @@ final class ArchiveWalk {
         }
         let inside = path.bytes + [Self.bang]
         // A stored zip entry lies in the target file as it is: sniffed and read in place.
-        if case .zip(let zip, let zipEntry) = origin, let stretch = storedStretch(of: zipEntry, in: zip, path: path) {
+        if case .zip(let zip, let zipEntry) = origin, let stretch = storedStretch(of: zipEntry, in: zip) {
             guard let head = view(of: stretch).bytes(at: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), stretch.length))) else {
                 outcome.corruption.append("\(path.display): its stored bytes lie outside the file")
                 return false
@@ -507,12 +517,17 @@ final class ArchiveWalk {
                     Result { () throws(ArchiveError) -> ArchiveReader in
                         let again = try self.openZipEntry(zipEntry, in: zip, path: path)
                         guard try again.nextEntry() != nil else { throw ArchiveError(.fatal, "\(path.display): its local header vanished") }
+                        passGuard = RatioGuard(reader: again)
                         return again
                     }
                 })
                 try child.open(rewindable)
-                defer { noteNestedDataWarnings(rewindable.dataWarnings, path: path) }
                 try walk(child, prefix: inside, depth: depth + 1, stretch: nil)
+                // The reader may stop before the end (an ISO after its last file): the pass
+                // reads on to it, so that the zip's CRC check runs on this entry too.
+                let tail = outcome.stopped ? nil : rewindable.readToEnd()
+                noteNestedDataWarnings(rewindable.dataWarnings, path: path)
+                try nestedDataFailed(tail, path: path)
             } else {
                 guard let copy = try copyIntoMemory(data, size: entry.size, kind: kind, path: path) else { return false }
                 try child.open(copy)
@@ -566,7 +581,8 @@ final class ArchiveWalk {
             return nil
         }
         if let size, size > cap { return tooLarge() }
-        var buffer = GrowingBuffer(capacity: Int(min(max(size ?? 0, 1 << 20), cap)))
+        // The recorded size is a claim: room for at most 16 MiB up front, the rest as it comes.
+        var buffer = GrowingBuffer(capacity: Int(min(max(size ?? 0, 1 << 20), cap, 16 << 20)))
         while true {
             guard let chunk = data.next() else {
                 try nestedDataFailed(data.failure, path: path)
@@ -608,23 +624,34 @@ final class ArchiveWalk {
     /// A stored, unencrypted zip entry's data: the stretch of the target file it occupies. Both
     /// headers must say stored and unencrypted: where the local header (which every extracting
     /// tool reads) says otherwise, the entry is read as libarchive reads it, from its local
-    /// header, and the disagreement makes the target `review`.
-    func storedStretch(of entry: ZipLayout.Entry, in zip: FileStretch, path: ScanPath) -> FileStretch? {
+    /// header (and ``headerDisagreement(_:in:)`` has made the target `review`).
+    func storedStretch(of entry: ZipLayout.Entry, in zip: FileStretch) -> FileStretch? {
         guard entry.method == 0, entry.flags & 1 == 0, entry.compressedSize >= 0,
-              let header = view(of: zip).bytes(at: entry.localHeaderOffset, count: 30), header.u32(0) == 0x0403_4b50 else { return nil }
-        let localMethod = header.u16(8), localFlags = header.u16(6)
-        guard localMethod == 0, localFlags & 1 == 0 else {
-            let found = "method \(localMethod)\(localFlags & 1 != 0 ? ", encrypted" : "")"
-            outcome.reviews.append(Reason(rule: "zip-header-mismatch", verdict: .review,
-                message: "\(path.display): the central directory records it stored and unencrypted, its local header as \(found); a zip whose two directories disagree was made to mislead: a person must look",
-                found: found, expected: "method 0", path: path.display))
-            return nil
-        }
+              let header = view(of: zip).bytes(at: entry.localHeaderOffset, count: 30), header.u32(0) == 0x0403_4b50,
+              header.u16(8) == 0, header.u16(6) & 1 == 0 else { return nil }
         let (dataStart, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + Int64(header.u16(26)) + Int64(header.u16(28)))
         guard !overflow else { return nil }
         let (dataEnd, endOverflow) = dataStart.addingReportingOverflow(entry.compressedSize)
         guard !endOverflow, dataEnd <= zip.length else { return nil }
         return FileStretch(start: zip.start + dataStart, length: entry.compressedSize)
+    }
+
+    /// How a wanted entry's local header (which extracting tools read) disagrees with its
+    /// central-directory entry (which this scan lists by) on what decides how its bytes are
+    /// read: the method, encryption, and for a stored entry with sizes in the header, its
+    /// size. Nil when they agree (or the header is not there: reading it will say so).
+    func headerDisagreement(_ entry: ZipLayout.Entry, in zip: FileStretch) -> (found: String, expected: String)? {
+        guard let header = view(of: zip).bytes(at: entry.localHeaderOffset, count: 30), header.u32(0) == 0x0403_4b50 else { return nil }
+        let method = header.u16(8), flags = header.u16(6)
+        func describe(_ method: UInt16, _ flags: UInt16) -> String { "method \(method)\(flags & 1 != 0 ? ", encrypted" : "")" }
+        if method != entry.method || flags & 1 != entry.flags & 1 {
+            return (describe(method, flags), describe(entry.method, entry.flags))
+        }
+        let size = header.u32(18)
+        if method == 0, flags & 8 == 0, size != 0xFFFF_FFFF, Int64(size) != entry.compressedSize {
+            return ("stored, \(size) bytes", "stored, \(entry.compressedSize) bytes")
+        }
+        return nil
     }
 
     func view(of stretch: FileStretch) -> FileRangeSource {

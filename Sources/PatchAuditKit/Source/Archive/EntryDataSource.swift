@@ -166,6 +166,24 @@ final class RewindableEntrySource: ArchiveByteSource {
         }
     }
 
+    /// Reads the current pass on to the end of the entry (counted like any pass), so that
+    /// libarchive checks its CRC; nothing is handed out. Returns why that stopped, if it failed.
+    func readToEnd() -> ArchiveError? {
+        guard failure == nil, let reader else { return nil }
+        while true {
+            do throws(ArchiveError) {
+                guard let block = try reader.nextBlock(entry: path) else { return nil }
+                if let stop = account(block.bytes.count, reader) {
+                    failure = stop
+                    return stop
+                }
+            } catch {
+                failure = error
+                return error
+            }
+        }
+    }
+
     override func skipUnread(_ count: Int64) -> Int64 {
         let step = min(count, max(0, length - position))
         position += step
