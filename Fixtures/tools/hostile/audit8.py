@@ -79,12 +79,12 @@ def gzipped(data):
     return out.getvalue()
 
 
-def stored_zip(entries):
+def zip_of(entries, method=zipfile.ZIP_STORED):
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(out, "w", method) as archive:
         for name, data in entries:
             info = zipfile.ZipInfo(name, DOS_TIME)
-            info.compress_type = zipfile.ZIP_STORED
+            info.compress_type = method
             archive.writestr(info, data)
     return out.getvalue()
 
@@ -141,18 +141,9 @@ class Zeros(io.RawIOBase):
 
 
 def installation_grid(count=120):
-    entries = []
-    for index in range(count):
-        entries.append((f"d{index:03}/SYSTEM/EMSMDB32.DLL", b""))
-    for index in range(count):
-        entries.append((f"o{index:03}/Office/OUTLLIB.DLL", b""))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, DOS_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return out.getvalue()
+    entries = [(f"d{index:03}/SYSTEM/EMSMDB32.DLL", b"") for index in range(count)]
+    entries += [(f"o{index:03}/Office/OUTLLIB.DLL", b"") for index in range(count)]
+    return zip_of(entries, zipfile.ZIP_DEFLATED)
 
 
 def local_header(name, method, flags, crc, csize, usize):
@@ -182,16 +173,6 @@ def one_entry_zip(name, data, local_method, central_method, crc=None):
     return local + central + end_record(1, len(central), len(local))
 
 
-def deflated_zip(entries):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, DOS_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return out.getvalue()
-
-
 def descriptor_size_lies():
     data = bytes(64 << 20)
     packed = deflated(data)
@@ -214,10 +195,10 @@ def main():
         "nested-bad-crc.zip": one_entry_zip(b"backup/pc42.zip", inner, 8, 8, crc=zlib.crc32(inner) ^ 0xFFFF),
         "nested-iso-bad-crc.zip": one_entry_zip(b"cd/pc42.iso", iso, 8, 8, crc=zlib.crc32(iso) ^ 0xFFFF),
         "descriptor-size-lies.zip": descriptor_size_lies(),
-        "nested-zeros-in-zip.zip": deflated_zip([("backup/inner.zip", deflated_zip([("zeros.bin", bytes(32 << 20)), ("readme.txt", b"hello\n")]))]),
+        "nested-zeros-in-zip.zip": zip_of([("backup/inner.zip", zip_of([("zeros.bin", bytes(32 << 20)), ("readme.txt", b"hello\n")], zipfile.ZIP_DEFLATED))], zipfile.ZIP_DEFLATED),
         "zip64-size-overflow.zip": zip64_size_overflow(),
         "empty-names.tar.gz": tgz,
-        "empty-names-in-zip.zip": stored_zip([("backup/empty.tar.gz", tgz)]),
+        "empty-names-in-zip.zip": zip_of([("backup/empty.tar.gz", tgz)]),
         "installation-grid.zip": installation_grid(),
         "declared-zeros.tar.gz": gzipped(tar_of([("junk.bin", 200 << 20, io.BufferedReader(Zeros(200 << 20)))])),
         "split-zeros.tar.gz": gzipped(tar_of([(f"data/zeros{index}.bin", 256 << 20, io.BufferedReader(Zeros(256 << 20))) for index in range(2)])),
