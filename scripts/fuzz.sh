@@ -35,7 +35,9 @@ say() { printf '==> %s\n' "$*" >&2; }
 # --sanitize=address` leaves Swift code with AddressSanitizer but without the coverage
 # counters libFuzzer steers by. The combined flag, passed last, gives Swift code both; C code
 # gets both from SwiftPM's flags. (Checked below: a fuzz build without counters is refused.)
-sanitize=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
+# Linked by lld (in the Swift toolchain): gold prints "Cannot export local symbol" for each of
+# the sanitizer runtime's hidden symbols, about 140 lines per target.
+sanitize=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
 say "building ${targets[*]} (swift build --package-path Fuzz ${sanitize[*]})"
 for target in "${targets[@]}"; do
     swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --product "$target" >&2
