@@ -92,16 +92,22 @@ public struct WorkerPool: Sendable {
                 guard results.indices.contains(index), results[index] == nil else { return }
                 results[index] = result
                 while next < results.count, let ready = results[next] {
-                    do {
-                        try emit(ready)
-                    } catch {
-                        failure = error
-                        throw error
-                    }
-                    if !keep { results[next] = ready.verdictOnly }
-                    next += 1
+                    try emitNext(ready)
                 }
             }
+        }
+
+        /// Emits the result of target `next` and moves on (with `lock` held); an emit that fails
+        /// stops the run.
+        private func emitNext(_ result: ScanResult) throws {
+            do {
+                try emit(result)
+            } catch {
+                failure = error
+                throw error
+            }
+            results[next] = keep ? result : result.verdictOnly
+            next += 1
         }
 
         /// All results in order. A target no worker answered for (which the slots never leave
@@ -110,10 +116,7 @@ public struct WorkerPool: Sendable {
             try lock.withLock {
                 if let failure { throw failure }
                 while next < results.count {
-                    let result = results[next] ?? missing(next)
-                    try emit(result)
-                    results[next] = keep ? result : result.verdictOnly
-                    next += 1
+                    try emitNext(results[next] ?? missing(next))
                 }
                 return results.compactMap { $0 }
             }

@@ -102,6 +102,8 @@ final class ArchiveWalk {
     var outcome = ArchiveSource.Outcome()
 
     private static let bang = UInt8(ascii: "!")
+    /// The most reserved ahead of the bytes themselves: a recorded size is only a claim.
+    static let maxUpFrontBytes: Int64 = 16 << 20
 
     init(matcher: NameMatcher, limits: ScanLimits, file: FileDescriptor) {
         self.matcher = matcher
@@ -510,7 +512,8 @@ final class ArchiveWalk {
                 // against (passes add output, never input).
                 var passGuard: RatioGuard?
                 let rewindable = RewindableEntrySource(path: path.display, length: zipEntry.uncompressedSize, account: { [unowned self] count, pass in
-                    var state = passGuard.flatMap { $0.reader === pass ? $0 : nil } ?? RatioGuard(reader: pass)
+                    // `reopen` starts each pass's guard; the fallback only covers a pass it did not open.
+                    var state = passGuard ?? RatioGuard(reader: pass)
                     defer { passGuard = state }
                     return self.account(count, at: path, guard: &state)
                 }, reopen: { [unowned self] in
@@ -581,8 +584,7 @@ final class ArchiveWalk {
             return nil
         }
         if let size, size > cap { return tooLarge() }
-        // The recorded size is a claim: room for at most 16 MiB up front, the rest as it comes.
-        var buffer = GrowingBuffer(capacity: Int(min(max(size ?? 0, 1 << 20), cap, 16 << 20)))
+        var buffer = GrowingBuffer(capacity: Int(min(max(size ?? 0, 1 << 20), cap, Self.maxUpFrontBytes)))
         while true {
             guard let chunk = data.next() else {
                 try nestedDataFailed(data.failure, path: path)
@@ -703,8 +705,7 @@ final class ArchiveWalk {
             return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: cap))
         }
         var bytes: [UInt8] = []
-        // The recorded size is a claim: room for at most 16 MiB up front, the rest as it comes.
-        bytes.reserveCapacity(Int(max(0, min(entry.size ?? 0, cap, 16 << 20))))
+        bytes.reserveCapacity(Int(max(0, min(entry.size ?? 0, cap, Self.maxUpFrontBytes))))
         reader.clearDataWarnings()
         defer {
             // WARN while reading data: the bytes are not what the archive recorded (bad CRC,
