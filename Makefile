@@ -9,10 +9,11 @@ SAMPLE     := Fixtures/sample-install
 
 all: build
 
-# Debian packages the build needs: libarchive (archives) and pkg-config (to find it).
+# Debian packages the build needs: libarchive (archives), The Sleuth Kit and libqcow (disk
+# images) and pkg-config (to find them).
 # swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
-	@bash scripts/ensure-packages.sh libarchive-dev pkg-config
+	@bash scripts/ensure-packages.sh libarchive-dev libtsk-dev libqcow-dev pkg-config
 
 build: deps
 	$(SWIFT) build

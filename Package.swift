@@ -29,6 +29,13 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
+        // Debian's libtsk-dev (The Sleuth Kit: disk images, partition tables, FAT and NTFS) and
+        // libqcow-dev (QCOW2), installed by the Makefile like libarchive.
+        .systemLibrary(
+            name: "CTSK",
+            pkgConfig: "tsk",
+            providers: [.apt(["libtsk-dev", "libqcow-dev"])]
+        ),
         // The crash note of a worker: a signal handler that says which entry was being read.
         // In C, because a handler may only call async-signal-safe functions.
         .target(name: "CCrashNote"),
@@ -36,6 +43,7 @@ let package = Package(
             name: "PatchAuditKit",
             dependencies: [
                 "CLibArchive",
+                "CTSK",
                 "CCrashNote",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),

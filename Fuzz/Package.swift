@@ -9,7 +9,7 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let rootName = root.lastPathComponent.lowercased()
 
-let fuzzTargets = ["FuzzPE", "FuzzZipDirectory", "FuzzManifest", "FuzzHashdeep", "FuzzTrust", "FuzzArchive"]
+let fuzzTargets = ["FuzzPE", "FuzzZipDirectory", "FuzzManifest", "FuzzHashdeep", "FuzzTrust", "FuzzArchive", "FuzzImage"]
 
 let package = Package(
     name: "patchaudit-fuzz",

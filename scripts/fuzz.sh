@@ -17,7 +17,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=${1:?usage: fuzz.sh SECONDS [TARGET...]}
 shift
-all=(FuzzPE FuzzZipDirectory FuzzManifest FuzzHashdeep FuzzTrust FuzzArchive)
+all=(FuzzPE FuzzZipDirectory FuzzManifest FuzzHashdeep FuzzTrust FuzzArchive FuzzImage)
 targets=("${@:-${all[@]}}")
 [ "$#" -gt 0 ] || targets=("${all[@]}")
 work="$repo/.build-fuzz"
@@ -68,17 +68,19 @@ seed() { # seed TARGET DIR
             \( -name '*.zip' -o -name '*.tar*' -o -name '*.7z' -o -name '*.cab' -o -name '*.iso' -o -name '*.gz' -o -name '*.001' \) -size -64k -print0) ;;
         FuzzManifest) mapfile -d '' files < <(find "$repo/Manifests" -type f -name '*.json' -print0) ;;
         FuzzHashdeep) mapfile -d '' files < <(find "$repo/Fixtures/hashdeep" -type f -name '*.hashdeep' -print0) ;;
+        FuzzImage) mapfile -d '' files < <(find "$repo/Fuzz/Seeds/FuzzImage" -type f -print0) ;;
         FuzzTrust) files=() ;;
     esac
     local file i=0
     for file in "${files[@]}"; do cp "$file" "$dir/$i-$(basename "$file")"; i=$((i + 1)); done
-    if [ -d "$repo/Fuzz/Seeds/$target" ]; then cp "$repo/Fuzz/Seeds/$target"/* "$dir/"; fi
+    if [ -d "$repo/Fuzz/Seeds/$target" ] && [ "$target" != FuzzImage ]; then cp "$repo/Fuzz/Seeds/$target"/* "$dir/"; fi
 }
 
 max_len() {
     case $1 in
         FuzzPE) echo 16384 ;;
         FuzzArchive|FuzzZipDirectory) echo 65536 ;;
+        FuzzImage) echo 1100000 ;;
         *) echo 32768 ;;
     esac
 }

@@ -77,31 +77,23 @@ public struct TargetScanner: Sendable {
         public var items: [InventoryItem]
     }
 
-    /// Scans one target synchronously, keeping its inventory.
+    /// Scans one target synchronously, keeping its inventory: the source its bytes (or file
+    /// type) call for reads it, and the verdict policy judges what it found.
     public func inventory(target: String) -> ScannedTarget {
-        if target == "-" { return scanArchive(target) }
-        let status: stat
-        switch Syscalls.status(ofPath: target) {
-        case .success(let found): status = found
-        case .failure(let error):
-            let message = error == .noSuchFileOrDirectory
-                ? "\(target) does not exist; check the path (a mounted image must be mounted first)"
-                : "\(target) could not be examined: \(error.text)"
-            return ScannedTarget(report: .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message)), items: [])
-        }
-        switch status.st_mode & S_IFMT {
-        case S_IFDIR:
-            return scanDirectory(target)
-        case S_IFREG:
-            return scanArchive(target)
-        default:
-            return ScannedTarget(report: .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
-                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), neither a directory nor an archive file; give a folder (a mounted image) or an archive to scan")), items: [])
+        switch open(target) {
+        case .failure(let failed):
+            return ScannedTarget(report: failed.report, items: [])
+        case .success(let facts):
+            return ScannedTarget(report: policy.report(target: target, facts: facts), items: facts.items)
         }
     }
 
-    /// Scans an archive file, or standard input for `-`; the kind is decided by the bytes.
-    func scanArchive(_ target: String) -> ScannedTarget {
+    var policy: TargetPolicy {
+        TargetPolicy(manifests: configuration.manifests, limits: configuration.limits, matcher: matcher, locations: locations)
+    }
+
+    /// Opens the target the way its kind needs, and reads it with the source for that kind.
+    func open(_ target: String) -> Result<SourceFacts, OpenFailure> {
         if target == "-" {
             // Redirected from a file (`scan - < pc42.zip`): the same checks as for a file.
             let input = FileDescriptor.standardInput
@@ -110,64 +102,53 @@ public struct TargetScanner: Sendable {
                lseek(input.rawValue, 0, SEEK_CUR) == 0 {
                 size = Int64(status.st_size)
             }
-            return scanArchive(target, file: input, size: size)
+            return .success(ArchiveSource(matcher: matcher, limits: configuration.limits, file: input, size: size).read())
         }
-        switch openTarget(target, flags: O_RDONLY | O_NONBLOCK, kind: .archive) {
-        case .failure(let failed):
-            return ScannedTarget(report: failed.report, items: [])
-        case .success(let opened):
-            var size: Int64?
-            if case .success(let status) = opened.status(), (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
-            return scanArchive(target, file: opened.raw, size: size)
+        let status: stat
+        switch Syscalls.status(ofPath: target) {
+        case .success(let found): status = found
+        case .failure(let error):
+            let message = error == .noSuchFileOrDirectory
+                ? "\(target) does not exist; check the path"
+                : "\(target) could not be examined: \(error.text)"
+            return .failure(OpenFailure(report: .failed(target, kind: .missing, reason: Reason(rule: "target-unreadable", verdict: .error, message: message))))
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR:
+            switch openTarget(target, flags: O_RDONLY | O_DIRECTORY, kind: .directory) {
+            case .failure(let failed): return .failure(failed)
+            case .success(let root):
+                return .success(DirectorySource(root: root, matcher: matcher, limits: configuration.limits, walkers: configuration.walkers,
+                                                concurrentWalks: configuration.jobs).read())
+            }
+        case S_IFREG:
+            switch openTarget(target, flags: O_RDONLY | O_NONBLOCK, kind: .archive) {
+            case .failure(let failed): return .failure(failed)
+            case .success(let opened):
+                var size: Int64?
+                if case .success(let status) = opened.status(), (status.st_mode & S_IFMT) == S_IFREG { size = Int64(status.st_size) }
+                return .success(fileSource(target, file: opened.raw, size: size).read())
+            }
+        default:
+            return .failure(OpenFailure(report: .failed(target, kind: .unsupported, reason: Reason(rule: "target-not-directory", verdict: .error,
+                message: "\(target) is a \(RegularFileReader.fileTypeName(status.st_mode)), neither a directory, an archive nor a disk image; give a folder, an archive or an image file to scan"))))
         }
     }
 
-    /// Scans the archive open at `file` (borrowed: the caller keeps it open).
-    func scanArchive(_ target: String, file: FileDescriptor, size: Int64?) -> ScannedTarget {
-        let source = ArchiveSource(matcher: matcher, limits: configuration.limits)
-        let outcome = source.scan(file: file, size: size)
-        var reasons = outcome.reviews
-        var summary = outcome.summary
-        for corrupt in outcome.corruption {
-            reasons.append(Reason(rule: "archive-corrupt", verdict: .error,
-                message: "\(target) is corrupt: \(corrupt); get a fresh copy",
-                found: corrupt))
-        }
-        if let failure = outcome.failure {
-            switch failure.code {
-            case .overlappingEntries:
-                summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
-            case .encrypted:
-                reasons.append(Reason(rule: "archive-encrypted", verdict: .review,
-                    message: "\(target) is encrypted (\(failure.message)); its entries cannot be read without the password", found: "encrypted"))
-            case .notAnArchive:
-                let split = target.lowercased().range(of: #"\.(z[0-9]{2}|[0-9]{3})$"#, options: .regularExpression) != nil
-                reasons.append(Reason(rule: "not-an-archive", verdict: .error,
-                    message: split
-                        ? "\(target) looks like one part of a multi-volume set and is not readable on its own; join the parts (cat or zip -s 0) and scan the whole archive"
-                        : "\(target) is not a recognised archive and not a directory (patchaudit reads zip, tar, 7z, CAB and ISO 9660, plain or compressed with gzip, bzip2, xz or zstd): \(failure.message)",
-                    found: failure.message))
-            case .multiVolume:
-                reasons.append(Reason(rule: "multi-volume", verdict: .error, message: "\(target): \(failure.message)", found: failure.message))
-            case .refused:
-                reasons.append(Reason(rule: "archive-refused", verdict: .error,
-                    message: "\(target) was not read: \(failure.message); the file is damaged or made to stall readers: get a fresh copy",
-                    found: failure.message))
-            case _ where target == "-" && size == nil && failure.message.contains("seek"):
-                reasons.append(Reason(rule: "archive-needs-seeking", verdict: .error,
-                    message: "the archive on standard input needs seeking (7-Zip and ISO 9660 do: their directories are not at the start); save it to a file and scan the file",
-                    found: failure.message))
-            case .fatal, .entryFailed, .io, .limit:
-                let place = failure.entry.map { "while reading \($0)" } ?? outcome.lastEntry.map { "after entry \($0)" } ?? "before the first entry"
-                reasons.append(Reason(rule: "archive-unreadable", verdict: .error,
-                    message: "\(target) could not be read \(place): \(failure.message); the archive is truncated or corrupt: get a fresh copy",
-                    found: failure.message, path: failure.entry ?? outcome.lastEntry))
-            }
-        }
-        let items = outcome.items.sorted { $0.path < $1.path }
-        var report = report(target: target, kind: .archive, items: items, summary: summary, extraReasons: reasons)
-        report.format = outcome.format.isEmpty ? nil : outcome.format
-        return ScannedTarget(report: report, items: items)
+    /// The source for a regular file, decided by its bytes: an archive (also a self-extracting
+    /// package, whose cabinet libarchive finds), else a disk image, else the archive source,
+    /// which says what the bytes are not.
+    func fileSource(_ target: String, file: FileDescriptor, size: Int64?) -> any TargetSource {
+        let archive = ArchiveSource(matcher: matcher, limits: configuration.limits, file: file, size: size)
+        guard let size, size >= 512 else { return archive }
+        var head = [UInt8](repeating: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), size)))
+        var tail = [UInt8](repeating: 0, count: 512)
+        guard case .success(let got) = head.withUnsafeMutableBytes({ Syscalls.read(file, at: 0, into: $0) }),
+              case .success(512) = tail.withUnsafeMutableBytes({ Syscalls.read(file, at: size - 512, into: $0) }) else { return archive }
+        head.removeLast(head.count - got)
+        if head.withUnsafeBytes({ ArchiveSniffer.kind(of: $0) }) != nil { return archive }
+        guard let kind = ImageSniffer.kind(head: Array(head.prefix(ImageSniffer.headLength)), tail: tail) else { return archive }
+        return ImageSource(target: target, file: file, size: size, kind: kind, matcher: matcher, limits: configuration.limits)
     }
 
     /// A target that could not be opened, as the report that says so.
@@ -181,98 +162,5 @@ public struct TargetScanner: Sendable {
             OpenFailure(report: .failed(target, kind: kind, reason: Reason(rule: "target-unreadable", verdict: .error,
                 message: "\(target) could not be opened: \(error.text); run as a user who can read it")))
         }
-    }
-
-    func scanDirectory(_ target: String) -> ScannedTarget {
-        switch openTarget(target, flags: O_RDONLY | O_DIRECTORY, kind: .directory) {
-        case .success(let root): return scanDirectory(target, root: root)
-        case .failure(let failed): return ScannedTarget(report: failed.report, items: [])
-        }
-    }
-
-    func scanDirectory(_ target: String, root: consuming OwnedDescriptor) -> ScannedTarget {
-        let walker = DirectoryWalker(matcher: matcher, limits: configuration.limits, workers: configuration.walkers,
-                                     concurrentWalks: configuration.jobs)
-        let (found, summary) = walker.walk(root: root) { match in
-            InventoryItem(name: match.name, path: match.path, content: match.content)
-        }
-        // The threads' order must never show in a report.
-        let items = found.sorted { $0.path < $1.path }
-        return ScannedTarget(report: report(target: target, kind: .directory, items: items, summary: summary), items: items)
-    }
-
-    /// Builds a target's report from its inventory: the part shared by every kind of source.
-    public func report(target: String, kind: TargetReport.Kind, items: [InventoryItem], summary: SourceSummary,
-                       extraReasons: [Reason] = []) -> TargetReport {
-        let layout = InstallationGrouper.group(items, locations: locations)
-        let evaluators = configuration.manifests.map { Evaluator(manifest: $0.manifest) }
-        var installations: [InstallationReport] = []
-        for installation in layout.installations {
-            let evaluations = evaluators.map { $0.evaluate(installation) }
-            installations.append(InstallationReport(
-                id: installation.id,
-                windowsFolder: installation.windowsFolder.map(\.display),
-                systemFolder: installation.systemFolder.map { $0.isRoot ? "." : $0.display },
-                outlookFolders: installation.outlookFolders.map { $0.isRoot ? "." : $0.display },
-                verdict: evaluations.map(\.verdict).max() ?? .notApplicable,
-                evaluations: evaluations))
-        }
-        installations.sort { $0.id < $1.id }
-
-        var reasons = extraReasons
-        var limitsHit = summary.limitsHit
-        if let grouping = layout.limitHit { limitsHit.append(grouping) }
-        for item in items {
-            if let problem = item.readProblem, let limit = problem.limitName {
-                let value = limit == "max-file-size" ? configuration.limits.maxFileSize : configuration.limits.maxCompressionRatio
-                limitsHit.append(LimitHit(limit: limit, value: value, detail: problem.detail))
-            }
-        }
-        for hit in limitsHit {
-            reasons.append(Reason(rule: "limit-hit", verdict: .review,
-                message: "\(hit.detail); the result may be incomplete", found: hit.limit, expected: "within \(hit.value)"))
-        }
-        for directory in summary.unreadableDirectories {
-            reasons.append(Reason(rule: "directory-unreadable", verdict: .review,
-                message: "\(directory.path): \(directory.detail ?? "could not be read"); files in it may be missing from the result",
-                path: directory.path))
-        }
-        let stray = layout.stray.map(Self.strayFinding)
-        var verdict = installations.map(\.verdict).max() ?? .notApplicable
-        if let worst = reasons.map(\.verdict).max(), worst > verdict { verdict = worst }
-        if installations.isEmpty && stray.isEmpty && reasons.isEmpty {
-            let names = matcher.names.joined(separator: ", ")
-            reasons.append(Reason(rule: "no-installation", verdict: .notApplicable,
-                message: "no file named \(names) was found in \(summary.entriesVisited) entries",
-                found: "no matched files"))
-        } else if installations.isEmpty && !stray.isEmpty {
-            // Files the patch concerns, but in folders that name no installation (a copy of
-            // \Windows\System saved as "pc42-system/"): never "nothing found".
-            reasons.append(Reason(rule: "stray-only", verdict: .review,
-                message: "\(stray.count) matched file(s) lie in no Windows system folder (SYSTEM, SYSTEM32) or Outlook folder, so no installation could be judged; a person must check the copy (see the stray copies)",
-                found: stray.compactMap(\.path).prefix(5).joined(separator: ", ")))
-            verdict = max(verdict, .review)
-        }
-        return TargetReport(target: target, kind: kind, verdict: verdict, reasons: reasons, installations: installations,
-                            strayFiles: stray, skipped: summary.skipped + summary.unreadableDirectories,
-                            skippedCount: summary.skippedCount + summary.unreadableDirectories.count,
-                            limitsHit: limitsHit,
-                            stats: .init(entries: summary.entriesVisited, directories: summary.directoriesVisited, matchedFiles: items.count))
-    }
-
-    /// A stray copy: only facts about the file itself, no patch rule.
-    static func strayFinding(_ item: InventoryItem) -> FileFinding {
-        if let problem = item.readProblem {
-            return FileFinding(item: item, status: .unreadable, expected: nil, reason: problem.detail)
-        }
-        let damage = item.damage
-        if !damage.isEmpty {
-            return FileFinding(item: item, status: .damaged, expected: nil, reason: damage.joined(separator: "; "))
-        }
-        if item.fileVersion == nil {
-            return FileFinding(item: item, status: .unknown, expected: nil, reason: "no version resource")
-        }
-        return FileFinding(item: item, status: .ok, expected: nil,
-                           reason: "a copy outside any installation (backup or setup folder); not part of a verdict")
     }
 }

@@ -96,6 +96,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most resident memory one target may use, in bytes; past it the target is stopped and reported as an error.", valueName: "bytes"))
     var workerMemory: Int64 = 2 << 30
 
+    @Flag(help: "List deleted files of disk images whose names the manifests watch, as stray copies marked deleted (read from whatever clusters remain; never part of a verdict).")
+    var includeDeleted = false
+
     @Flag(help: ArgumentHelp("Read every target in this process, without worker processes: no crash isolation (for measurements and debugging).", visibility: .hidden))
     var inProcess = false
 
@@ -151,6 +154,7 @@ struct ScanCommand: AsyncParsableCommand {
         limits.maxFileSize = maxFileSize
         limits.maxEntries = maxEntries
         limits.maxFolderDepth = maxFolderDepth
+        limits.includeDeleted = includeDeleted
         limits.maxArchiveDepth = maxDepth
         limits.maxTotalBytes = maxTotalBytes
         limits.maxNestedArchiveSize = maxNestedSize

@@ -74,10 +74,32 @@ import Glibc
         limits.maxFileSize = 4 << 20
         limits.maxNestedArchiveSize = 4 << 20
         limits.maxEntries = 10_000
-        let source = ArchiveSource(matcher: NameMatcher(names: ["emsmdb32.dll", "outllib.dll", "outlook.exe"]), limits: limits)
-        let outcome = source.scan(file: file, size: Int64(data.count))
-        for item in outcome.items { _ = (item.fileVersion, item.damage) }
-        _ = (outcome.reviews.count, outcome.corruption.count, outcome.failure?.description)
+        let source = ArchiveSource(matcher: NameMatcher(names: ["emsmdb32.dll", "outllib.dll", "outlook.exe"]), limits: limits,
+                                   file: file, size: Int64(data.count))
+        let facts = source.read()
+        for item in facts.items { _ = (item.fileVersion, item.damage) }
+        _ = facts.problems.count
+    }
+
+    /// The disk-image reader over The Sleuth Kit: the bytes as a raw disk image (partition
+    /// tables, FAT and NTFS walks, file reads, archives on volumes), with deleted entries read
+    /// too and limits small enough to keep each run short. Bytes the sniffer calls no image are
+    /// still handed to TSK as raw, so its parsers see every input.
+    public static func image(_ data: UnsafeRawBufferPointer) {
+        guard let file = scratchDescriptor, (try? file.resize(to: 0)) != nil,
+              (try? file.writeAll(toAbsoluteOffset: 0, data)) == data.count else { return }
+        var limits = ScanLimits()
+        limits.maxTotalBytes = 64 << 20
+        limits.maxFileSize = 4 << 20
+        limits.maxEntries = 100_000
+        limits.includeDeleted = true
+        // Containers other than raw are opened by path through libewf/libvhdi/libvmdk/libqcow
+        // (their own projects fuzz them); what they hand TSK is raw bytes, as here.
+        let source = ImageSource(target: "fuzz.img", file: file, size: Int64(data.count), kind: .raw,
+                                 matcher: NameMatcher(names: ["emsmdb32.dll", "outllib.dll", "outlook.exe"]), limits: limits)
+        let facts = source.read()
+        for item in facts.items { _ = (item.fileVersion, item.damage) }
+        _ = (facts.problems.count, facts.volumes?.count)
     }
 
     /// One unnamed file in the temporary folder (`O_TMPFILE`: it has no name and is gone when

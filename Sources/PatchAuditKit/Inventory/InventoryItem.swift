@@ -16,6 +16,9 @@ public struct InventoryItem: Sendable, Hashable {
     public var imageError: PEParseError?
     /// Why the bytes could not be read at all.
     public var readProblem: ReadProblem?
+    /// A deleted (unallocated) entry of a disk image, listed only with `--include-deleted`:
+    /// never part of an installation.
+    public var deleted = false
 
     /// Inspects bytes read from a target: digests were computed while reading; the PE reader runs here.
     public init(name: String, path: ScanPath, content: Result<FileBytes, ReadProblem>) {

@@ -49,7 +49,7 @@ public struct ManifestUse: Sendable, Hashable, Codable {
 /// What one target (a directory, later an archive) gave.
 public struct TargetReport: Sendable, Hashable, Codable {
     /// What kind of thing the target turned out to be.
-    public enum Kind: String, Sendable, Hashable, Codable { case directory, archive, missing, unsupported }
+    public enum Kind: String, Sendable, Hashable, Codable { case directory, archive, image, missing, unsupported }
 
     /// The target as given on the command line.
     public var target: String
@@ -65,8 +65,11 @@ public struct TargetReport: Sendable, Hashable, Codable {
     public var skippedCount: Int
     public var limitsHit: [LimitHit]
     public var stats: Stats
-    /// For an archive: the format libarchive detected ("ZIP 2.0 (deflation)", "GNU tar format").
+    /// For an archive: the format libarchive detected ("ZIP 2.0 (deflation)", "GNU tar format");
+    /// for a disk image: its container and partition table ("E01, MBR").
     public var format: String?
+    /// For a disk image: each volume (partition), whether it was read, and why not.
+    public var volumes: [VolumeFact]?
 
     /// Counts of what the walk looked at.
     public struct Stats: Sendable, Hashable, Codable {
@@ -149,6 +152,8 @@ public struct FileFinding: Sendable, Hashable, Codable {
     public var baseline: BaselineEvidence?
     /// Other observations (a version string that disagrees, a size unlike the recorded build).
     public var notes: [String]
+    /// A deleted entry of a disk image (listed with `--include-deleted`, as a stray copy only).
+    public var deleted = false
 
     /// A finding for a file that was read (or failed to be).
     public init(item: InventoryItem, status: FileStatus, expected: FileVersion?, reason: String?, notes: [String] = []) {
@@ -187,7 +192,7 @@ public struct FileFinding: Sendable, Hashable, Codable {
 extension FileFinding {
     enum CodingKeys: String, CodingKey {
         case name, path, status, version, versionString, productVersion, expected, size, sha256, sha1, md5,
-             translations, peChecksum, reason, baseline, notes
+             translations, peChecksum, reason, baseline, notes, deleted
     }
 
     /// Writes every contract field, with `null` where there is no value, so scripts can rely on the keys.
@@ -209,6 +214,7 @@ extension FileFinding {
         try container.encodeIfPresent(reason, forKey: .reason)
         try container.encodeIfPresent(baseline, forKey: .baseline)
         if !notes.isEmpty { try container.encode(notes, forKey: .notes) }
+        if deleted { try container.encode(true, forKey: .deleted) }
     }
 
     /// Reads what ``encode(to:)`` writes (a worker's report travels to the supervisor as JSON):
@@ -231,6 +237,7 @@ extension FileFinding {
         reason = try container.decodeIfPresent(String.self, forKey: .reason)
         baseline = try container.decodeIfPresent(BaselineEvidence.self, forKey: .baseline)
         notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
+        deleted = try container.decodeIfPresent(Bool.self, forKey: .deleted) ?? false
     }
 }
 

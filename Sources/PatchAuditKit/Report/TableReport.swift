@@ -15,6 +15,18 @@ public struct TableReport: Sendable {
         if target.kind == .directory {
             out += dim("  \(target.stats.entries) entries, \(target.stats.directories) folders, \(target.stats.matchedFiles) matched files") + "\n"
         }
+        if let volumes = target.volumes {
+            // A disk image: its container and table, then each volume (unallocated gaps counted).
+            if let format = target.format { out += wrap(dim(safe(format)), indent: 2) }
+            for volume in volumes where volume.state != .unallocated {
+                let name = volume.name.isEmpty ? "volume" : volume.name
+                var line = "\(name): \(volume.fileSystem ?? volume.description), \(volume.state.rawValue)"
+                if volume.state != .scanned, let detail = volume.detail { line += " (\(detail))" }
+                out += wrap(dim(safe(line)), indent: 2)
+            }
+            let gaps = volumes.filter { $0.state == .unallocated }.count
+            if gaps > 0 { out += wrap(dim("\(gaps) unallocated stretch(es) outside the partitions: not scanned"), indent: 2) }
+        }
         for installation in target.installations {
             out += "\n"
             var where_ = installation.systemFolder.map { "system \(safe($0))" } ?? "no system folder"
@@ -48,7 +60,7 @@ public struct TableReport: Sendable {
             out += fileTable(target.strayFiles, indent: 4)
         }
         if target.skippedCount > 0 {
-            out += "\n" + wrap("Not read: \(target.skippedCount) link(s), special file(s) or folder(s)", indent: 2)
+            out += "\n" + wrap("Not read: \(target.skippedCount) link(s), special file(s), folder(s) or volume(s)", indent: 2)
             for entry in target.skipped.prefix(10) {
                 out += wrap(dim(safe("\(entry.kind.rawValue): \(entry.path)\(entry.detail.map { " (\($0))" } ?? "")")), indent: 4)
             }
@@ -75,7 +87,7 @@ public struct TableReport: Sendable {
         for file in files {
             let status = paintStatus(file.status, column(file.status.rawValue, 11))
             out += pad + column(safe(file.name), 13) + status + column(safe(file.version ?? "-"), 16) + safe(file.expected ?? "-") + "\n"
-            out += pad + "  " + dim(safe(file.path ?? "-") + baselineTag(file.baseline)) + "\n"
+            out += pad + "  " + dim(safe(file.path ?? "-") + (file.deleted ? "  (deleted)" : "") + baselineTag(file.baseline)) + "\n"
             if let reason = file.reason, [.damaged, .missing, .unknown, .unreadable].contains(file.status) {
                 out += wrap(safe(reason), indent: indent + 2)
             }

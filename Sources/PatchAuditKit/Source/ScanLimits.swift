@@ -29,12 +29,16 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     public var maxMatchedBytes: Int64 = 1 << 30
     /// Skipped entries (links, FIFOs, devices) listed by path per target; the rest are counted.
     public var maxListedSkipped: Int = 100
+    /// Not a bound but a choice of what is read, kept here so it travels with the limits to the
+    /// workers: deleted entries of disk images whose names match are read and listed as stray
+    /// copies marked deleted (`--include-deleted`). Without it they are not read at all.
+    public var includeDeleted = false
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case maxFileSize, maxEntries, maxFolderDepth, maxArchiveDepth, maxTotalBytes, maxCompressionRatio,
-             maxNestedArchiveSize, maxMatchedFiles, maxNestedArchives, maxMatchedBytes, maxListedSkipped
+             maxNestedArchiveSize, maxMatchedFiles, maxNestedArchives, maxMatchedBytes, maxListedSkipped, includeDeleted
     }
 
     /// Reads limits written by ``encode(to:)``; a limit that is absent keeps its default.
@@ -52,6 +56,7 @@ public struct ScanLimits: Sendable, Hashable, Codable {
         maxNestedArchives = try container.decodeIfPresent(Int.self, forKey: .maxNestedArchives) ?? defaults.maxNestedArchives
         maxMatchedBytes = try container.decodeIfPresent(Int64.self, forKey: .maxMatchedBytes) ?? defaults.maxMatchedBytes
         maxListedSkipped = try container.decodeIfPresent(Int.self, forKey: .maxListedSkipped) ?? defaults.maxListedSkipped
+        includeDeleted = try container.decodeIfPresent(Bool.self, forKey: .includeDeleted) ?? defaults.includeDeleted
     }
 }
 

@@ -142,13 +142,39 @@ class ArchiveByteSource {
     }
 }
 
+/// Where an archive's bytes are read from by offset: the target file (or standard input), or
+/// a file on a disk image's volume, read through The Sleuth Kit.
+enum TargetBytes {
+    case descriptor(FileDescriptor)
+    case imageFile(TSKFile)
+
+    /// `pread`: up to `buffer.count` bytes at `offset`.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+        switch self {
+        case .descriptor(let file):
+            return Syscalls.read(file, at: offset, into: buffer)
+        case .imageFile(let file):
+            return file.read(at: offset, into: buffer).mapError { _ in .ioError }
+        }
+    }
+
+    /// `read`: the next bytes of a stream (standard input); a file on an image has a size, so
+    /// it is always read by offset.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, Errno> {
+        switch self {
+        case .descriptor(let file): Syscalls.read(file, into: buffer)
+        case .imageFile: .failure(.invalidArgument)
+        }
+    }
+}
+
 /// Bytes of an open file, or of a stretch of one (`start`, `length`), read with `pread` in
 /// chunks of up to 64 KiB: seekable. Without a length (a pipe, standard input) it reads in order with
 /// `read` and cannot seek.
 ///
 /// The descriptor is borrowed: its owner must keep it open while this source is in use.
 final class FileRangeSource: ArchiveByteSource {
-    let file: FileDescriptor
+    let file: TargetBytes
     let start: Int64
     let length: Int64?
     /// The next byte to produce, relative to `start`.
@@ -161,7 +187,7 @@ final class FileRangeSource: ArchiveByteSource {
     /// readers of a zip's entries reuse heap memory instead of mapping and unmapping pages.
     static let chunkSize = 64 << 10
 
-    init(file: FileDescriptor, start: Int64 = 0, length: Int64?, label: String) {
+    init(file: TargetBytes, start: Int64 = 0, length: Int64?, label: String) {
         self.file = file
         self.start = start
         self.length = length
@@ -186,9 +212,9 @@ final class FileRangeSource: ArchiveByteSource {
                 failure = ArchiveError(.io, "\(label): an offset past the largest file size was asked for")
                 return nil
             }
-            result = Syscalls.read(file, at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+            result = file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
         } else {
-            result = Syscalls.read(file, into: buffer)
+            result = file.read(into: buffer)
         }
         switch result {
         case .failure(let error):
@@ -229,7 +255,7 @@ final class FileRangeSource: ArchiveByteSource {
         let (absolute, overflow) = start.addingReportingOverflow(offset)
         guard !overflow else { return nil }
         var bytes = [UInt8](repeating: 0, count: count)
-        let got = bytes.withUnsafeMutableBytes { Syscalls.read(file, at: absolute, into: $0) }
+        let got = bytes.withUnsafeMutableBytes { file.read(at: absolute, into: $0) }
         guard case .success(let read) = got, read == count else { return nil }
         return bytes
     }

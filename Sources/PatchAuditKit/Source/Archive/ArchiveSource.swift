@@ -24,9 +24,13 @@ import Glibc
 ///   from the zip as often as seeking needs (``RewindableEntrySource``); only one that arrives
 ///   compressed in a stream that cannot be read twice (a `.iso` in a `.tar.gz`) is copied into
 ///   memory, at most `--max-nested-size` bytes.
-struct ArchiveSource {
+struct ArchiveSource: TargetSource {
     let matcher: NameMatcher
     let limits: ScanLimits
+    /// The target, borrowed: the caller keeps it open until ``read()`` returns.
+    let file: FileDescriptor
+    /// Its size, or nil for a pipe (standard input).
+    let size: Int64?
 
     /// File-name endings of archives opened when found inside an archive.
     static let nestedSuffixes = [".zip", ".cab", ".7z", ".iso", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2",
@@ -36,8 +40,8 @@ struct ArchiveSource {
     struct Outcome {
         var items: [InventoryItem] = []
         var summary = SourceSummary()
-        /// Target-level findings that call for a person (`review`).
-        var reviews: [Reason] = []
+        /// What was wrong, as facts (the verdict policy weighs them).
+        var problems: [SourceProblem] = []
         /// The archive could not be read (any further): the target is `error`.
         var failure: ArchiveError?
         var format = ""
@@ -58,11 +62,27 @@ struct ArchiveSource {
     }
 
     /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
-    /// The descriptor is borrowed; the caller keeps it open until this returns.
-    func scan(file: FileDescriptor, size: Int64?) -> Outcome {
-        let walk = ArchiveWalk(matcher: matcher, limits: limits, file: file)
+    func scan() -> Outcome {
+        let walk = ArchiveWalk(matcher: matcher, limits: limits, file: .descriptor(file))
         withUTF8Locale { walk.scanTarget(size: size) }
         return walk.finish()
+    }
+
+    consuming func read() -> SourceFacts {
+        let outcome = scan()
+        var facts = SourceFacts(kind: .archive)
+        facts.items = outcome.items.sorted { $0.path < $1.path }
+        facts.summary = outcome.summary
+        facts.problems = outcome.problems + outcome.corruption.map { .corrupt($0) }
+        if let failure = outcome.failure {
+            if failure.code == .overlappingEntries {
+                facts.summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
+            } else {
+                facts.problems.append(.unreadable(failure, lastEntry: outcome.lastEntry))
+            }
+        }
+        facts.format = outcome.format.isEmpty ? nil : outcome.format
+        return facts
     }
 
     static func isArchiveName(_ name: ArraySlice<UInt8>) -> Bool {
@@ -97,15 +117,16 @@ enum EntryOrigin {
 final class ArchiveWalk {
     let matcher: NameMatcher
     let limits: ScanLimits
-    /// The target file (or standard input), borrowed for the whole scan.
-    let file: FileDescriptor
+    /// The target file (or standard input), borrowed for the whole scan; or, while an archive
+    /// found on a disk image's volume is read, that file.
+    var file: TargetBytes
     var outcome = ArchiveSource.Outcome()
 
     private static let bang = UInt8(ascii: "!")
     /// The most reserved ahead of the bytes themselves: a recorded size is only a claim.
     static let maxUpFrontBytes: Int64 = 16 << 20
 
-    init(matcher: NameMatcher, limits: ScanLimits, file: FileDescriptor) {
+    init(matcher: NameMatcher, limits: ScanLimits, file: TargetBytes) {
         self.matcher = matcher
         self.limits = limits
         self.file = file
@@ -168,8 +189,7 @@ final class ArchiveWalk {
             outcome.corruption.append("the zip's central directory is damaged: \(why)")
             return false
         case .truncated(let why) where !isTarget, .multiVolume(let why) where !isTarget:
-            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-                message: "the nested zip \(nested) is damaged (\(why)); its contents were not checked", path: nested))
+            outcome.problems.append(.nestedArchiveUnreadable(path: nested, problem: "the nested zip \(nested) is damaged (\(why))"))
             return true
         case .notZip where isTarget && startsLikeZip:
             outcome.corruption.append("the zip has no end-of-central-directory record: the file is cut short (or is not a complete zip)")
@@ -224,9 +244,7 @@ final class ArchiveWalk {
                 continue
             }
             if let (found, expected) = headerDisagreement(wanted, in: zip) {
-                outcome.reviews.append(Reason(rule: "zip-header-mismatch", verdict: .review,
-                    message: "\(path.display): its local header says \(found), the central directory \(expected); it is read as the local header says (as extracting tools do), but a zip whose two directories disagree was made to mislead: a person must look",
-                    found: found, expected: expected, path: path.display))
+                outcome.problems.append(.zipHeaderMismatch(path: path.display, found: found, expected: expected))
             }
             let reader: ArchiveReader
             do throws(ArchiveError) {
@@ -241,9 +259,7 @@ final class ArchiveWalk {
                     continue
                 }
                 if normalise(entry.name, backslashes: true) != name {
-                    outcome.reviews.append(Reason(rule: "zip-name-mismatch", verdict: .review,
-                        message: "\(path.display): the local header names it \(ScanPath(bytes: entry.name).display); a zip whose two directories disagree was made to mislead: a person must look",
-                        found: ScanPath(bytes: entry.name).display, expected: path.display, path: path.display))
+                    outcome.problems.append(.zipNameMismatch(path: path.display, localName: ScanPath(bytes: entry.name).display))
                 }
                 try visit(reader, entry: entry, name: name, prefix: prefix, depth: depth, origin: .zip(zip: zip, entry: wanted))
             } catch where error.code == .fatal || error.code == .entryFailed {
@@ -279,15 +295,11 @@ final class ArchiveWalk {
                 consecutiveFailures = 0
             } catch let error where error.code == .entryFailed {
                 consecutiveFailures += 1
-                outcome.reviews.append(Reason(rule: "archive-entry-failed", verdict: .review,
-                    message: "an entry header\(prefix.isEmpty ? "" : " in \(ScanPath(bytes: prefix).display)") could not be read (\(error.message)); the entry was lost",
-                    found: error.message))
+                outcome.problems.append(.entryHeaderFailed(container: prefix.isEmpty ? nil : ScanPath(bytes: prefix).display, message: error.message))
                 if consecutiveFailures > 16 { throw ArchiveError(.fatal, "too many unreadable entry headers in a row: \(error.message)") }
                 continue
             } catch let error where error.code == .encrypted {
-                outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
-                    message: "\(prefix.isEmpty ? "the archive" : ScanPath(bytes: prefix).display)'s headers are encrypted (\(error.message)); its entries cannot be listed without the password",
-                    found: "encrypted"))
+                outcome.problems.append(.encrypted(description: "\(prefix.isEmpty ? "the archive" : ScanPath(bytes: prefix).display)'s headers are encrypted (\(error.message)); its entries cannot be listed without the password", path: nil))
                 return
             }
             // libarchive knows the format once the first header is read.
@@ -331,8 +343,7 @@ final class ArchiveWalk {
         }
         let path = ScanPath(bytes: prefix + name)
         if let warning = entry.warning {
-            outcome.reviews.append(Reason(rule: "archive-warning", verdict: .review,
-                message: "\(path.display): libarchive warned: \(warning)", found: warning, path: path.display))
+            outcome.problems.append(.entryWarning(path: path.display, warning: warning))
         }
         if let matched {
             if entry.isHardLink, let target = entry.hardLinkTarget,
@@ -355,9 +366,7 @@ final class ArchiveWalk {
                 try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
             }
             if case .failure(let problem) = content, problem.kind == .encrypted {
-                outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
-                    message: "\(path.display) is encrypted; its bytes cannot be checked without the password",
-                    found: "encrypted", path: path.display))
+                outcome.problems.append(.encrypted(description: "\(path.display) is encrypted; its bytes cannot be checked without the password", path: path.display))
             }
             let item = InventoryItem(name: matched, path: path, content: content)
             outcome.items.append(item)
@@ -459,8 +468,7 @@ final class ArchiveWalk {
             return false
         }
         if entry.isEncrypted {
-            outcome.reviews.append(Reason(rule: "archive-encrypted", verdict: .review,
-                message: "the nested archive \(path.display) is encrypted; it was not opened", found: "encrypted", path: path.display))
+            outcome.problems.append(.encrypted(description: "the nested archive \(path.display) is encrypted; it was not opened", path: path.display))
             return false
         }
         let inside = path.bytes + [Self.bang]
@@ -542,6 +550,25 @@ final class ArchiveWalk {
         return false
     }
 
+    /// An archive found outside any archive (a file on a disk image's volume): read in place,
+    /// as a stored entry of a target is, one archive level inside the target.
+    func scanEmbedded(_ bytes: TargetBytes, size: Int64, path: ScanPath) throws(ArchiveError) {
+        let saved = file
+        file = bytes
+        defer { file = saved }
+        outcome.nestedLookedAt += 1
+        guard outcome.nestedLookedAt <= limits.maxNestedArchives else {
+            addLimit(LimitHit(limit: "max-nested-archives", value: Int64(limits.maxNestedArchives),
+                detail: "more than \(limits.maxNestedArchives) files named like archives were looked into; \(path.display) and those after were not"))
+            return
+        }
+        let stretch = FileStretch(start: 0, length: size)
+        guard let head = view(of: stretch).bytes(at: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), size))) else {
+            throw ArchiveError(.io, "its first bytes could not be read from the image")
+        }
+        try openNestedInPlace(stretch, head: head, path: path, inside: path.bytes + [Self.bang], depth: 1)
+    }
+
     /// libarchive's warnings about a nested archive's data as its container gave it (a bad
     /// CRC): the archive is corrupt, each warning said once.
     func noteNestedDataWarnings(_ warnings: [String], path: ScanPath) {
@@ -601,8 +628,7 @@ final class ArchiveWalk {
     func nestedDataFailed(_ failure: ArchiveError?, path: ScanPath) throws(ArchiveError) {
         guard let failure, failure.code != .limit else { return }
         if failure.code == .entryFailed || failure.code == .encrypted {
-            outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-                message: "the nested archive \(path.display) could not be read: \(failure.message); its contents were not checked", path: path.display))
+            outcome.problems.append(.nestedArchiveUnreadable(path: path.display, problem: "the nested archive \(path.display) could not be read: \(failure.message)"))
             return
         }
         throw failure
@@ -619,8 +645,7 @@ final class ArchiveWalk {
         let what = error.code == .notAnArchive
             ? "starts like a \(kind) archive but libarchive does not recognise it"
             : "could not be read: \(error)"
-        outcome.reviews.append(Reason(rule: "nested-archive-unreadable", verdict: .review,
-            message: "the nested archive \(path.display) \(what); its contents were not checked", found: error.message, path: path.display))
+        outcome.problems.append(.nestedArchiveUnreadable(path: path.display, problem: "the nested archive \(path.display) \(what)", found: error.message))
     }
 
     /// A stored, unencrypted zip entry's data: the stretch of the target file it occupies. Both

@@ -1,0 +1,405 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads a disk image as it is, with no mounting: raw (one file or split `.001`, `.002`...),
+/// E01 (one or more segments), VHD, VHDX, VMDK and QCOW2; MBR (with logical drives in extended
+/// partitions), GPT, or no partition table at all; FAT12/16/32 and NTFS volumes.
+///
+/// Paths start with the volume: `p2/WINDOWS/SYSTEM/EMSMDB32.DLL` is partition 2 of the image,
+/// and the report shows it beside the target as `pc42.E01!p2/WINDOWS/SYSTEM/EMSMDB32.DLL`, the
+/// notation of nested archives. Volume names follow Linux: `p1`-`p4` the MBR's primary
+/// entries, `p5` on the logical drives in the order of the extended chain, `pN` GPT entry N. A
+/// bare volume (a floppy, a partition image) has no volume part: `WINDOWS/SYSTEM/...`.
+/// Installations are found per volume (the volume folder is the grouping's volume).
+///
+/// What is read: every allocated entry of each FAT or NTFS volume, walked from its root folder
+/// with a visited set (a folder reached again by its first cluster or its metadata address is a
+/// loop, reported, not followed) and the folder depth limit. Not read: TSK's virtual entries
+/// (`$MBR`, `$FAT1`, `$OrphanFiles`), the FAT volume label, NTFS metadata files (`$MFT`...) and,
+/// unless `--include-deleted`, deleted entries (which are never installed files; with the
+/// option, deleted files of watched names are read from whatever clusters remain and listed as
+/// stray copies marked deleted). Orphan files are not hunted (TSK's orphan search triples the
+/// walk). A file matches by its long name or its 8.3 name. Archives on a volume are opened by
+/// the rules of nested archives, in place.
+///
+/// Everything is read-only: raw images through patchaudit's own descriptors; E01, VHD, VHDX and
+/// VMDK through TSK's libraries (libewf, libvhdi, libvmdk), which open them read-only; QCOW2
+/// through libqcow, read-only. Segments and extents are checked to be regular files beside the
+/// first (no links, no FIFOs) before any library opens them. Nothing is written.
+struct ImageSource: TargetSource {
+    /// The path the user named.
+    let target: String
+    /// The target, opened and checked to be a regular file (borrowed).
+    let file: FileDescriptor
+    let size: Int64
+    let kind: ImageSniffer.Kind
+    let matcher: NameMatcher
+    let limits: ScanLimits
+
+    consuming func read() -> SourceFacts {
+        let walk = ImageWalk(source: self)
+        walk.run()
+        return walk.finish()
+    }
+}
+
+/// One image target's scan. Not Sendable: TSK handles stay on the thread that opened them.
+final class ImageWalk {
+    let source: ImageSource
+    /// The accumulator shared with archives found on the volumes (items, limits, totals).
+    let archives: ArchiveWalk
+    var volumes: [VolumeFact] = []
+    var problems: [SourceProblem] = []
+    var containerName: String
+    var tableName = "no partition table"
+    /// Folder loops reported so far (the first few are named).
+    var loops = 0
+
+    init(source: ImageSource) {
+        self.source = source
+        archives = ArchiveWalk(matcher: source.matcher, limits: source.limits, file: .descriptor(source.file))
+        containerName = source.kind.description
+    }
+
+    var limits: ScanLimits { source.limits }
+
+    func finish() -> SourceFacts {
+        let outcome = archives.finish()
+        var facts = SourceFacts(kind: .image)
+        facts.items = outcome.items.sorted { $0.path < $1.path }
+        facts.summary = outcome.summary
+        facts.problems = problems + outcome.problems
+        facts.format = "\(containerName) image, \(tableName)"
+        facts.volumes = volumes
+        return facts
+    }
+
+    // MARK: - The image
+
+    func run() {
+        let image: TSKImage
+        do throws(SleuthKitError) {
+            image = try open()
+        } catch {
+            problems.append(error.message.hasPrefix("refused: ")
+                ? .imageRefused(detail: String(error.message.dropFirst("refused: ".count)))
+                : .imageUnreadable(detail: error.message))
+            return
+        }
+        if let table = image.openVolumeSystem() {
+            tableName = "\(table.typeName) partition table"
+            scanPartitions(of: table, in: image)
+        } else {
+            scanVolume(in: image, name: "", start: 0, length: image.size, description: "no partition table (a bare volume)", bare: true)
+        }
+    }
+
+    /// Opens the image by its kind, after checking every file it is made of.
+    func open() throws(SleuthKitError) -> TSKImage {
+        let parts = try ImageParts.find(target: source.target, kind: source.kind, file: source.file, size: source.size)
+        switch source.kind {
+        case .raw:
+            var segments: [ImageSegment] = []
+            for (index, part) in parts.enumerated() {
+                if index == 0 {
+                    segments.append(ImageSegment(borrowing: source.file, size: source.size, name: part.path))
+                } else {
+                    segments.append(try ImageParts.openSegment(part.path))
+                }
+            }
+            if segments.count > 1 { containerName = "split raw (\(segments.count) segments)" }
+            let backend = RawSegmentsBackend(segments: segments)
+            return try TSKImage.open(backend: backend, size: backend.size)
+        case .qcow:
+            let backend = try QcowBackend(path: source.target)
+            return try TSKImage.open(backend: backend, size: backend.size)
+        case .e01, .vhd, .vhdx, .vmdk, .vmdkDescriptor:
+            if source.kind == .e01 && parts.count > 1 { containerName = "E01 (\(parts.count) segments)" }
+            return try TSKImage.open(paths: parts.map(\.path))
+        }
+    }
+
+    /// Each partition of the table: FAT and NTFS volumes are walked; others are listed.
+    func scanPartitions(of table: TSKVolumeSystem, in image: TSKImage) {
+        let logicals = table.partitions.filter { table.isDOS && $0.isAllocated && $0.tableNumber > 0 }
+            .sorted { ($0.tableNumber, $0.slotNumber) < ($1.tableNumber, $1.slotNumber) }
+        var ordinal = 0
+        for partition in table.partitions {
+            let (start, startOverflow) = partition.start.multipliedReportingOverflow(by: Int64(table.blockSize))
+            let (length, lengthOverflow) = partition.length.multipliedReportingOverflow(by: Int64(table.blockSize))
+            if partition.isUnallocated {
+                volumes.append(VolumeFact(name: "", start: startOverflow ? .max : start, length: lengthOverflow ? .max : length,
+                    description: partition.description, fileSystem: nil, state: .unallocated,
+                    detail: "space outside any partition: not scanned (a deleted partition may lie there)"))
+                continue
+            }
+            guard partition.isAllocated else { continue }    // the tables themselves, extended containers
+            ordinal += 1
+            let number: Int
+            if table.isDOS {
+                number = partition.tableNumber == 0 ? partition.slotNumber + 1
+                    : 5 + (logicals.firstIndex { $0.address == partition.address } ?? 0)
+            } else if table.isGPT {
+                number = partition.slotNumber + 1
+            } else {
+                number = ordinal
+            }
+            let name = "p\(number)"
+            guard !startOverflow, !lengthOverflow else {
+                volumes.append(VolumeFact(name: name, start: partition.start, length: partition.length, description: partition.description,
+                    fileSystem: nil, state: .unreadable, detail: "its table entry gives a place no image can have"))
+                problems.append(.volumeUnreadable(volume: name, detail: "its partition-table entry gives sector \(partition.start) and \(partition.length) sectors, a place no image can have"))
+                continue
+            }
+            scanVolume(in: image, name: name, start: start, length: length, description: partition.description, bare: false)
+            if archives.outcome.stopped { break }
+        }
+    }
+
+    /// Opens the file system of one volume and walks it, or says why not.
+    func scanVolume(in image: TSKImage, name: String, start: Int64, length: Int64, description: String, bare: Bool) {
+        var fact = VolumeFact(name: name, start: start, length: length, description: description, fileSystem: nil, state: .scanned, detail: nil)
+        let shown = name
+        let pastEnd = start >= image.size ? "it starts at byte \(start), past the end of the image (\(image.size) bytes)"
+            : start > image.size - length ? "it ends at byte \(start + length), past the end of the image (\(image.size) bytes): the image is cut short"
+            : nil
+        if start >= image.size {
+            fact.state = .unreadable
+            fact.detail = pastEnd
+            volumes.append(fact)
+            problems.append(.volumeUnreadable(volume: shown, detail: pastEnd!))
+            return
+        }
+        let fs: TSKFileSystem
+        do throws(SleuthKitError) {
+            fs = try image.openFileSystem(at: start)
+        } catch {
+            if bare {
+                problems.append(.imageUnreadable(detail: Self.describeUnreadableStart(image, error: error.message)))
+                return
+            }
+            let windowsType = Self.isWindowsPartitionType(description)
+            fact.state = windowsType || pastEnd != nil ? .unreadable : .skipped
+            fact.detail = windowsType || pastEnd != nil
+                ? "the table says \(description), but no file system could be read there: \(pastEnd ?? error.message)"
+                : "no FAT or NTFS file system (\(error.message)); not scanned"
+            volumes.append(fact)
+            if fact.state == .unreadable { problems.append(.volumeUnreadable(volume: shown, detail: fact.detail!)) }
+            return
+        }
+        fact.fileSystem = fs.typeName
+        guard fs.isFAT || fs.isNTFS else {
+            fact.state = .skipped
+            fact.detail = "a \(fs.typeName) file system: patchaudit reads FAT and NTFS volumes (where Windows of the era lived); not scanned"
+            volumes.append(fact)
+            archives.outcome.summary.skippedCount += 1
+            archives.outcome.summary.skipped.append(SkippedEntry(path: name.isEmpty ? "." : name, kind: .volume, detail: fact.detail))
+            return
+        }
+        if let pastEnd {
+            problems.append(.volumeUnreadable(volume: shown, detail: pastEnd))
+        }
+        volumes.append(fact)
+        walk(fs, prefix: name.isEmpty ? [] : Array(name.utf8) + [0x2f], volumeName: shown, volumeLength: min(length, fs.byteCount))
+    }
+
+    /// Why nothing could be read at an image's start: an MBR whose partitions lie past the end
+    /// says so; otherwise TSK's own words.
+    static func describeUnreadableStart(_ image: TSKImage, error: String) -> String {
+        if let sector = image.read(at: 0, count: 512), sector[510] == 0x55, sector[511] == 0xaa {
+            var past: [String] = []
+            for index in 0..<4 {
+                let entry = 446 + 16 * index
+                let start = Int64(sector.u32(entry + 8)), count = Int64(sector.u32(entry + 12))
+                guard sector[entry + 4] != 0, count > 0 else { continue }
+                if (start + count) * 512 > image.size {
+                    past.append("partition \(index + 1) at sectors \(start)-\(start + count - 1)")
+                }
+            }
+            if !past.isEmpty {
+                return "its MBR places \(past.joined(separator: ", ")) past the end of the image (\(image.size / 512) sectors): the image is cut short or its partition table is damaged"
+            }
+        }
+        return "no partition table or FAT or NTFS file system could be read at its start (\(error)); the image is cut short or damaged, or holds another kind of disk"
+    }
+
+    /// MBR types of the file systems Windows of the era used (FAT12/16/32, NTFS), as TSK names them.
+    static func isWindowsPartitionType(_ description: String) -> Bool {
+        let lowered = description.lowercased()
+        return lowered.contains("fat") || lowered.contains("ntfs") || lowered.contains("basic data")
+    }
+
+    // MARK: - Walking a volume
+
+    struct Folder {
+        var address: UInt64
+        var path: [UInt8]
+        var depth: Int
+    }
+
+    func walk(_ fs: TSKFileSystem, prefix: [UInt8], volumeName: String, volumeLength: Int64) {
+        // Deleted NTFS files whose index entries are gone are found through their records' own
+        // parent reference, which TSK maps while hunting orphans.
+        if limits.includeDeleted && fs.isNTFS { fs.findOrphans() }
+        var visited = Set<Int64>()
+        var visitedAddresses = Set<UInt64>([fs.rootAddress])
+        var folders = [Folder(address: fs.rootAddress, path: prefix, depth: 0)]
+        while let folder = folders.popLast(), !archives.outcome.stopped {
+            let directory: TSKDirectory
+            do throws(SleuthKitError) {
+                directory = try fs.openDirectory(folder.address)
+            } catch {
+                if folder.depth == 0 {
+                    problems.append(.volumeUnreadable(volume: volumeName, detail: "its root folder could not be read: \(error.message)"))
+                } else {
+                    let path = ScanPath(bytes: Array(folder.path.dropLast())).display
+                    archives.outcome.summary.unreadableDirectories.append(SkippedEntry(path: path, kind: .unreadableDirectory,
+                        detail: "the folder could not be read from the image: \(error.message)"))
+                }
+                continue
+            }
+            let atRoot = folder.depth == 0
+            for index in 0..<directory.count {
+                guard !archives.outcome.stopped else { return }
+                guard let entry = directory.entry(index) else { continue }
+                let name = entry.name
+                if name.isEmpty || name == [0x2e] || name == [0x2e, 0x2e] || entry.isVirtual { continue }
+                if atRoot && fs.isNTFS && name.first == UInt8(ascii: "$") { continue }      // $MFT, $Extend, ...
+                if atRoot && fs.isFAT && name.count > 21 && name.suffix(21).elementsEqual(" (Volume Label Entry)".utf8) { continue }
+                if entry.isDeleted {
+                    if limits.includeDeleted, let matched = match(entry) ?? matchDeletedShortName(entry, fat: fs.isFAT), entry.recoverDeleted() {
+                        readMatched(entry, matched: matched, path: ScanPath(bytes: folder.path + name), volumeLength: volumeLength, deleted: true)
+                    }
+                    continue
+                }
+                archives.outcome.summary.entriesVisited += 1
+                guard archives.outcome.summary.entriesVisited <= limits.maxEntries else {
+                    archives.stop(LimitHit(limit: "max-entries", value: Int64(limits.maxEntries),
+                        detail: "the scan stopped after \(limits.maxEntries) entries; entries beyond were not looked at"))
+                    return
+                }
+                let path = folder.path + name
+                if entry.isDirectory {
+                    archives.outcome.summary.directoriesVisited += 1
+                    guard folder.depth + 1 <= limits.maxFolderDepth else {
+                        archives.addLimit(LimitHit(limit: "max-folder-depth", value: Int64(limits.maxFolderDepth),
+                            detail: "\(ScanPath(bytes: path).display) lies deeper than \(limits.maxFolderDepth) folders; it was not read (raise --max-folder-depth)"))
+                        continue
+                    }
+                    let block = entry.firstBlock
+                    let seen = block.map { !visited.insert($0).inserted } ?? false
+                    let seenAddress = !visitedAddresses.insert(entry.metadataAddress).inserted
+                    if seen || seenAddress {
+                        loops += 1
+                        if loops <= 10 {
+                            problems.append(.volumeUnreadable(volume: volumeName,
+                                detail: "the folder \(ScanPath(bytes: path).display) leads back to a folder already read (a directory loop or cross-linked folders: the file system is damaged); it was not read again"))
+                        }
+                        continue
+                    }
+                    folders.append(Folder(address: entry.metadataAddress, path: path + [0x2f], depth: folder.depth + 1))
+                } else if entry.isRegularFile {
+                    if let matched = match(entry) {
+                        readMatched(entry, matched: matched, path: ScanPath(bytes: path), volumeLength: volumeLength, deleted: false)
+                    } else if ArchiveSource.isArchiveName(name[...]) {
+                        openArchive(entry, path: ScanPath(bytes: path))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The watched name an entry has, by its long name or its 8.3 name.
+    func match(_ entry: TSKFile) -> String? {
+        if let matched = entry.name.withUnsafeBufferPointer({ source.matcher.match($0.baseAddress!, count: $0.count) }) {
+            return matched
+        }
+        guard let short = entry.shortName, !short.isEmpty else { return nil }
+        return short.withUnsafeBufferPointer { source.matcher.match($0.baseAddress!, count: $0.count) }
+    }
+
+    /// A deleted FAT short name has lost its first byte (0xE5 marks the entry free; TSK shows
+    /// `_`): `_MSUI32.DLL` is matched as whichever watched name it can only be, when exactly one
+    /// fits.
+    func matchDeletedShortName(_ entry: TSKFile, fat: Bool) -> String? {
+        guard fat, entry.name.first == UInt8(ascii: "_"), entry.name.count > 1 else { return nil }
+        let rest = lowercasedASCII(entry.name.dropFirst())
+        let fits = source.matcher.names.filter { $0.utf8.count == entry.name.count && $0.utf8.dropFirst().elementsEqual(rest) }
+        return fits.count == 1 ? fits[0] : nil
+    }
+
+    /// Reads one matched file: digests on the way, PE parsing afterwards, as for any file.
+    func readMatched(_ entry: TSKFile, matched: String, path: ScanPath, volumeLength: Int64, deleted: Bool) {
+        guard archives.outcome.items.count < limits.maxMatchedFiles else {
+            archives.stop(LimitHit(limit: "max-matched-files", value: Int64(limits.maxMatchedFiles),
+                detail: "more than \(limits.maxMatchedFiles) files matched; the scan stopped at \(path.display)"))
+            return
+        }
+        archives.noteReading(path.bytes)
+        let content = readBytes(entry, path: path, volumeLength: volumeLength, deleted: deleted)
+        var item = InventoryItem(name: matched, path: path, content: content)
+        item.deleted = deleted
+        archives.outcome.items.append(item)
+        if case .success(let file) = content {
+            archives.outcome.matchedBytes += file.size
+            if archives.outcome.matchedBytes > limits.maxMatchedBytes {
+                archives.stop(LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
+                    detail: "the files matched in this target add up to more than \(limits.maxMatchedBytes) bytes (DLLs of the era are under 2 MiB each); the scan stopped at \(path.display)"))
+            }
+        }
+    }
+
+    func readBytes(_ entry: TSKFile, path: ScanPath, volumeLength: Int64, deleted: Bool) -> Result<FileBytes, ReadProblem> {
+        guard let size = deleted ? entry.recoveredSize : entry.size, size >= 0 else {
+            return .failure(ReadProblem(.ioError, "\(path.display): the file system records no size for it; it could not be read"))
+        }
+        if size > volumeLength {
+            return .failure(ReadProblem(.ioError, "\(path.display) claims \(size) bytes, more than its whole volume holds (\(volumeLength) bytes): the file system is damaged; check the image (fsck.fat -n, chkdsk on a copy) or get a fresh one"))
+        }
+        if size > limits.maxFileSize {
+            return .failure(RegularFileReader.tooLarge(path.display, size: size, maxSize: limits.maxFileSize))
+        }
+        let (total, overflow) = archives.outcome.totalBytes.addingReportingOverflow(size)
+        archives.outcome.totalBytes = overflow ? .max : total
+        if archives.outcome.totalBytes > limits.maxTotalBytes {
+            archives.stop(LimitHit(limit: "max-total-bytes", value: limits.maxTotalBytes,
+                detail: "more than \(limits.maxTotalBytes) bytes would be read from this target; the scan stopped at \(path.display)"))
+            return .failure(ReadProblem(.tooLarge, "\(path.display): the target's bytes limit was reached before it"))
+        }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var done = 0
+        let failure: String? = bytes.withUnsafeMutableBytes { buffer in
+            while done < buffer.count {
+                let want = min(buffer.count - done, RegularFileReader.chunkSize)
+                switch entry.read(at: Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + want)])) {
+                case .failure(let error):
+                    return "the read at byte \(done) of \(size) failed: \(error.message)"
+                case .success(0):
+                    return "only \(done) of its \(size) bytes could be read"
+                case .success(let got):
+                    done += got
+                }
+            }
+            return nil
+        }
+        if let failure {
+            return .failure(ReadProblem(.ioError, deleted
+                ? "\(path.display) (deleted): \(failure); its clusters may have been reused"
+                : "\(path.display): \(failure) from the image; the image is damaged or cut short: get a fresh copy"))
+        }
+        return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
+    }
+
+    /// An archive on a volume: opened in place by the rules of nested archives.
+    func openArchive(_ entry: TSKFile, path: ScanPath) {
+        guard let size = entry.size, size > 0 else { return }
+        do throws(ArchiveError) {
+            try archives.scanEmbedded(.imageFile(entry), size: size, path: path)
+        } catch {
+            problems.append(.nestedArchiveUnreadable(path: path.display,
+                problem: "the archive \(path.display) on the image could not be read: \(error.message)", found: error.message))
+        }
+    }
+}
