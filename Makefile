@@ -66,14 +66,18 @@ schema-check: build
 interop-check: build
 	bash scripts/check-interop.sh $(BIN)
 
-# Regenerates Fixtures/ (mingw-w64, archivers and hashdeep are installed by the scripts; the
-# results are committed, so the tests need none of them).
+# Regenerates Fixtures/ (mingw-w64, archivers, hashdeep, and for disk images dosfstools,
+# mtools, fdisk, ntfs-3g, qemu-utils and ewf-tools are installed by the scripts; the results
+# are committed, so the tests need none of them).
 fixtures:
 	bash scripts/ensure-packages.sh mingw-w64
 	bash Fixtures/generate.sh
 	bash Fixtures/make-archives.sh
 	python3 Fixtures/tools/robustness.py
 	bash Fixtures/hashdeep/make.sh
+	bash Fixtures/tools/images/make-images.sh
+	bash Fixtures/tools/sfx/make-sfx.sh
+	bash Fuzz/Seeds/make-image-seeds.sh
 
 # Benchmarks: scans against find, fd, unzip and bsdtar; manifests and hashdeep lists
 # (installs hyperfine, fd-find and time when missing).

@@ -26,7 +26,8 @@
 #            (Fixtures/expected.json), error for the broken ones
 #
 # Environment:
-#   BENCH=dir|archive|nested|fleet|all which sections (default all)
+#   BENCH=dir|archive|nested|fleet|image|all which sections (default all; image is
+#                                      scripts/bench-image.sh: a FAT32 disk image against fls)
 #   BENCH_DIR=/tmp/patchaudit-bench    where the tree and the archives are generated (once;
 #                                      marker files cache them) and where temp files go
 #   PATCHAUDIT=/path/to/patchaudit     use this binary instead of building one with
@@ -82,8 +83,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 
 case $bench in
-    dir|archive|nested|fleet|all) ;;
-    *) die "BENCH must be dir, archive, nested, fleet or all (not '$bench')" ;;
+    dir|archive|nested|fleet|image|all) ;;
+    *) die "BENCH must be dir, archive, nested, fleet, image or all (not '$bench')" ;;
 esac
 want() { [ "$bench" = all ] || [ "$bench" = "$1" ]; }
 
@@ -898,6 +899,7 @@ if want dir; then dir_bench; fi
 if want archive; then archive_bench; fi
 if want nested; then nested_bench; fi
 if want fleet; then fleet_bench; fi
+if want image && [ "$pa" != skip ]; then PATCHAUDIT=$pa BENCH_DIR=$bench_dir bash "$repo/scripts/bench-image.sh" || report_failed+=(image); fi
 if [ "${#report_failed[@]}" -gt 0 ]; then
     printf 'bench: patchaudit did not report what was expected in: %s (see above)\n' "${report_failed[*]}" >&2
     exit 1

@@ -85,7 +85,7 @@ struct ArchiveSource: TargetSource {
         return facts
     }
 
-    static func isArchiveName(_ name: ArraySlice<UInt8>) -> Bool {
+    static func isArchiveName(_ name: some BidirectionalCollection<UInt8>) -> Bool {
         // Every suffix ends in p, b, z, o, r, 2 or t (any case): most names are out at once.
         guard let last = name.last, [0x70, 0x62, 0x7a, 0x6f, 0x72, 0x32, 0x74].contains(last | 0x20) else { return false }
         let lowered = String(decoding: lowercasedASCII(name.suffix(8)), as: UTF8.self)

@@ -1,3 +1,4 @@
+import CTSK
 import SystemPackage
 #if canImport(Glibc)
 import Glibc
@@ -263,16 +264,33 @@ final class ImageWalk {
             let atRoot = folder.depth == 0
             for index in 0..<directory.count {
                 guard !archives.outcome.stopped else { return }
-                guard let entry = directory.entry(index) else { continue }
-                let name = entry.name
-                if name.isEmpty || name == [0x2e] || name == [0x2e, 0x2e] || entry.isVirtual { continue }
-                if atRoot && fs.isNTFS && name.first == UInt8(ascii: "$") { continue }      // $MFT, $Extend, ...
-                if atRoot && fs.isFAT && name.count > 21 && name.suffix(21).elementsEqual(" (Volume Label Entry)".utf8) { continue }
-                if entry.isDeleted {
-                    if limits.includeDeleted, let matched = match(entry) ?? matchDeletedShortName(entry, fat: fs.isFAT), entry.recoverDeleted() {
+                // Decided by name alone (no metadata loaded): most entries end here.
+                let step = directory.withName(index) { entry -> Step in
+                    let name = entry.bytes
+                    if name.isEmpty || entry.isVirtual || (name[0] == 0x2e && (name.count == 1 || (name.count == 2 && name[1] == 0x2e))) { return .skip }
+                    if atRoot && fs.isNTFS && name[0] == UInt8(ascii: "$") { return .skip }      // $MFT, $Extend, ...
+                    if atRoot && fs.isFAT && name.count > 21 && name.suffix(21).elementsEqual(" (Volume Label Entry)".utf8) { return .skip }
+                    if entry.isDeleted {
+                        guard limits.includeDeleted, entry.mayBeFile,
+                              let matched = match(entry) ?? matchDeletedShortName(entry, fat: fs.isFAT) else { return .skip }
+                        return .deleted(matched, Array(name))
+                    }
+                    if entry.isDirectory { return .directory(Array(name)) }
+                    guard entry.type == TSK_FS_NAME_TYPE_REG else { return .counted }
+                    if let matched = match(entry) { return .matched(matched, Array(name)) }
+                    if ArchiveSource.isArchiveName(name) { return .archive(Array(name)) }
+                    return .counted
+                } ?? .skip
+                switch step {
+                case .skip:
+                    continue
+                case .deleted(let matched, let name):
+                    if let entry = directory.entry(index), entry.recoverDeleted() {
                         readMatched(entry, matched: matched, path: ScanPath(bytes: folder.path + name), volumeLength: volumeLength, deleted: true)
                     }
                     continue
+                default:
+                    break
                 }
                 archives.outcome.summary.entriesVisited += 1
                 guard archives.outcome.summary.entriesVisited <= limits.maxEntries else {
@@ -280,16 +298,17 @@ final class ImageWalk {
                         detail: "the scan stopped after \(limits.maxEntries) entries; entries beyond were not looked at"))
                     return
                 }
-                let path = folder.path + name
-                if entry.isDirectory {
+                switch step {
+                case .directory(let name):
                     archives.outcome.summary.directoriesVisited += 1
+                    let path = folder.path + name
                     guard folder.depth + 1 <= limits.maxFolderDepth else {
                         archives.addLimit(LimitHit(limit: "max-folder-depth", value: Int64(limits.maxFolderDepth),
                             detail: "\(ScanPath(bytes: path).display) lies deeper than \(limits.maxFolderDepth) folders; it was not read (raise --max-folder-depth)"))
                         continue
                     }
-                    let block = entry.firstBlock
-                    let seen = block.map { !visited.insert($0).inserted } ?? false
+                    guard let entry = directory.entry(index), entry.isDirectory else { continue }
+                    let seen = entry.firstBlock.map { !visited.insert($0).inserted } ?? false
                     let seenAddress = !visitedAddresses.insert(entry.metadataAddress).inserted
                     if seen || seenAddress {
                         loops += 1
@@ -300,33 +319,47 @@ final class ImageWalk {
                         continue
                     }
                     folders.append(Folder(address: entry.metadataAddress, path: path + [0x2f], depth: folder.depth + 1))
-                } else if entry.isRegularFile {
-                    if let matched = match(entry) {
-                        readMatched(entry, matched: matched, path: ScanPath(bytes: path), volumeLength: volumeLength, deleted: false)
-                    } else if ArchiveSource.isArchiveName(name[...]) {
-                        openArchive(entry, path: ScanPath(bytes: path))
+                case .matched(let matched, let name):
+                    if let entry = directory.entry(index), entry.isRegularFile {
+                        readMatched(entry, matched: matched, path: ScanPath(bytes: folder.path + name), volumeLength: volumeLength, deleted: false)
                     }
+                case .archive(let name):
+                    if let entry = directory.entry(index), entry.isRegularFile {
+                        openArchive(entry, path: ScanPath(bytes: folder.path + name))
+                    }
+                case .skip, .counted, .deleted:
+                    break
                 }
             }
         }
     }
 
+    /// What one entry asks for, decided from its name.
+    enum Step {
+        case skip, counted
+        case directory([UInt8])
+        case matched(String, [UInt8])
+        case archive([UInt8])
+        case deleted(String, [UInt8])
+    }
+
     /// The watched name an entry has, by its long name or its 8.3 name.
-    func match(_ entry: TSKFile) -> String? {
-        if let matched = entry.name.withUnsafeBufferPointer({ source.matcher.match($0.baseAddress!, count: $0.count) }) {
+    func match(_ entry: TSKEntryName) -> String? {
+        if let base = entry.bytes.baseAddress, let matched = source.matcher.match(base, count: entry.bytes.count) {
             return matched
         }
-        guard let short = entry.shortName, !short.isEmpty else { return nil }
-        return short.withUnsafeBufferPointer { source.matcher.match($0.baseAddress!, count: $0.count) }
+        guard let short = entry.shortBytes, let base = short.baseAddress else { return nil }
+        return source.matcher.match(base, count: short.count)
     }
 
     /// A deleted FAT short name has lost its first byte (0xE5 marks the entry free; TSK shows
     /// `_`): `_MSUI32.DLL` is matched as whichever watched name it can only be, when exactly one
     /// fits.
-    func matchDeletedShortName(_ entry: TSKFile, fat: Bool) -> String? {
-        guard fat, entry.name.first == UInt8(ascii: "_"), entry.name.count > 1 else { return nil }
-        let rest = lowercasedASCII(entry.name.dropFirst())
-        let fits = source.matcher.names.filter { $0.utf8.count == entry.name.count && $0.utf8.dropFirst().elementsEqual(rest) }
+    func matchDeletedShortName(_ entry: TSKEntryName, fat: Bool) -> String? {
+        let name = entry.bytes
+        guard fat, name.first == UInt8(ascii: "_"), name.count > 1 else { return nil }
+        let rest = lowercasedASCII(name.dropFirst())
+        let fits = source.matcher.names.filter { $0.utf8.count == name.count && $0.utf8.dropFirst().elementsEqual(rest) }
         return fits.count == 1 ? fits[0] : nil
     }
 

@@ -257,6 +257,20 @@ final class TSKDirectory {
 
     var count: Int { Int(tsk_fs_dir_getsize(handle)) }
 
+    /// The name of the entry at `index`, read in place (no metadata is loaded: most entries of
+    /// a walk are only looked at by name), for the length of `body`; nil when TSK has none.
+    func withName<R>(_ index: Int, _ body: (TSKEntryName) -> R) -> R? {
+        guard let name = tsk_fs_dir_get_name(handle, index), let text = name.pointee.name else { return nil }
+        let entry = name.pointee
+        let view = TSKEntryName(
+            bytes: UnsafeRawBufferPointer(start: text, count: strnlen(text, Int(entry.name_size))).bindMemory(to: UInt8.self),
+            shortBytes: entry.shrt_name.map { UnsafeRawBufferPointer(start: $0, count: strnlen($0, Int(entry.shrt_name_size))).bindMemory(to: UInt8.self) },
+            type: entry.type,
+            isDeleted: entry.flags.rawValue & TSK_FS_NAME_FLAG_UNALLOC.rawValue != 0,
+            metadataAddress: UInt64(entry.meta_addr))
+        return body(view)
+    }
+
     /// The entry at `index` with its metadata loaded, or nil (TSK could not load it).
     func entry(_ index: Int) -> TSKFile? {
         guard let file = tsk_fs_dir_get(handle, Int(index)) else {
@@ -269,6 +283,23 @@ final class TSKDirectory {
         }
         return TSKFile(handle: file, fileSystem: fileSystem)
     }
+}
+
+/// A directory entry's name as TSK holds it, valid only inside ``TSKDirectory/withName(_:_:)``
+/// (its bytes are TSK's: copy what must outlive the call).
+struct TSKEntryName {
+    /// The long name (VFAT long name, NTFS Win32 name), UTF-8.
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// The 8.3 name (FAT short name, NTFS DOS name), when TSK has one.
+    let shortBytes: UnsafeBufferPointer<UInt8>?
+    let type: TSK_FS_NAME_TYPE_ENUM
+    let isDeleted: Bool
+    let metadataAddress: UInt64
+
+    var isVirtual: Bool { type == TSK_FS_NAME_TYPE_VIRT || type == TSK_FS_NAME_TYPE_VIRT_DIR }
+    var isDirectory: Bool { type == TSK_FS_NAME_TYPE_DIR }
+    /// A regular file by its name entry; deleted NTFS names often carry no type (TSK shows "-").
+    var mayBeFile: Bool { type == TSK_FS_NAME_TYPE_REG || (isDeleted && type == TSK_FS_NAME_TYPE_UNDEF) }
 }
 
 /// One directory entry and the file it names (`TSK_FS_FILE`): its names, kind and bytes.
