@@ -135,9 +135,10 @@ public struct TargetScanner: Sendable {
         }
     }
 
-    /// The source for a regular file, decided by its bytes: an archive (also a self-extracting
-    /// package, whose cabinet libarchive finds), else a disk image, else the archive source,
-    /// which says what the bytes are not.
+    /// The source for a regular file, decided by its bytes: an archive; a self-extracting
+    /// package (a PE program carrying a CAB in its `CABINET` resource or after its end: read as
+    /// that archive); else a disk image; else the archive source, which says what the bytes
+    /// are not (and libarchive still looks for an archive inside any other program).
     func fileSource(_ target: String, file: FileDescriptor, size: Int64?) -> any TargetSource {
         let archive = ArchiveSource(matcher: matcher, limits: configuration.limits, file: file, size: size)
         guard let size, size >= 512 else { return archive }
@@ -147,8 +148,31 @@ public struct TargetScanner: Sendable {
               case .success(512) = tail.withUnsafeMutableBytes({ Syscalls.read(file, at: size - 512, into: $0) }) else { return archive }
         head.removeLast(head.count - got)
         if head.withUnsafeBytes({ ArchiveSniffer.kind(of: $0) }) != nil { return archive }
+        if head.starts(with: [0x4d, 0x5a]), size <= configuration.limits.maxFileSize,
+           let program = Self.readWhole(file, size: size) {
+            // A program: a self-extracting package when it carries a cabinet (or a zip).
+            var package = archive
+            package.isProgram = true
+            package.payload = SelfExtractingPackage.locate(program)
+            return package
+        }
         guard let kind = ImageSniffer.kind(head: Array(head.prefix(ImageSniffer.headLength)), tail: tail) else { return archive }
         return ImageSource(target: target, file: file, size: size, kind: kind, matcher: matcher, limits: configuration.limits)
+    }
+
+    /// The whole of a file of `size` bytes (the caller bounds it), or nil when it could not be read.
+    static func readWhole(_ file: FileDescriptor, size: Int64) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var done = 0
+        let complete = bytes.withUnsafeMutableBytes { buffer in
+            while done < buffer.count {
+                guard case .success(let got) = Syscalls.read(file, at: Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...])),
+                      got > 0 else { return false }
+                done += got
+            }
+            return true
+        }
+        return complete ? bytes : nil
     }
 
     /// A target that could not be opened, as the report that says so.

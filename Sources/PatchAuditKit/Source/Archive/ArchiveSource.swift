@@ -31,6 +31,10 @@ struct ArchiveSource: TargetSource {
     let file: FileDescriptor
     /// Its size, or nil for a pipe (standard input).
     let size: Int64?
+    /// For a self-extracting package: where in the file its archive lies.
+    var payload: SelfExtractingPackage.Payload?
+    /// The target is a Windows program (a PE image), package or not.
+    var isProgram = false
 
     /// File-name endings of archives opened when found inside an archive.
     static let nestedSuffixes = [".zip", ".cab", ".7z", ".iso", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2",
@@ -64,8 +68,18 @@ struct ArchiveSource: TargetSource {
     /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
     func scan() -> Outcome {
         let walk = ArchiveWalk(matcher: matcher, limits: limits, file: .descriptor(file))
-        withUTF8Locale { walk.scanTarget(size: size) }
-        return walk.finish()
+        withUTF8Locale {
+            if let payload {
+                walk.scanTarget(start: payload.offset, size: payload.length)
+            } else {
+                walk.scanTarget(size: size)
+            }
+        }
+        var outcome = walk.finish()
+        if let payload, !outcome.format.isEmpty {
+            outcome.format += " in a self-extracting package (\(payload.place))"
+        }
+        return outcome
     }
 
     consuming func read() -> SourceFacts {
@@ -74,7 +88,10 @@ struct ArchiveSource: TargetSource {
         facts.items = outcome.items.sorted { $0.path < $1.path }
         facts.summary = outcome.summary
         facts.problems = outcome.problems + outcome.corruption.map { .corrupt($0) }
-        if let failure = outcome.failure {
+        if var failure = outcome.failure {
+            if isProgram && payload == nil && failure.code == .notAnArchive {
+                failure.message = "it is a Windows program (a PE image) that carries no cabinet or zip in a CABINET resource or after its end, so it is no self-extracting package (\(failure.message))"
+            }
             if failure.code == .overlappingEntries {
                 facts.summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
             } else {
@@ -141,13 +158,15 @@ final class ArchiveWalk {
 
     // MARK: - The target
 
-    func scanTarget(size: Int64?) {
+    /// Reads the target's archive: the whole file (`start` 0), or the stretch of it a
+    /// self-extracting package keeps its archive in.
+    func scanTarget(start: Int64 = 0, size: Int64?) {
         do throws(ArchiveError) {
-            if let size, try scanZip(FileStretch(start: 0, length: size), prefix: [], depth: 1) { return }
+            if let size, try scanZip(FileStretch(start: start, length: size), prefix: [], depth: 1) { return }
             let reader = try ArchiveReader.make()
-            try reader.open(FileRangeSource(file: file, start: 0, length: size, label: "the archive"))
+            try reader.open(FileRangeSource(file: file, start: start, length: size, label: "the archive"))
             do throws(ArchiveError) {
-                try walk(reader, prefix: [], depth: 1, stretch: size.map { FileStretch(start: 0, length: $0) })
+                try walk(reader, prefix: [], depth: 1, stretch: size.map { FileStretch(start: start, length: $0) })
             } catch where error.code == .fatal && reader.hasEncryptedEntries {
                 // 7-Zip with encrypted data reports "Damaged 7-Zip archive"; say what it is.
                 throw ArchiveError(.encrypted, "its entries are encrypted (\(error.message))", entry: error.entry)
