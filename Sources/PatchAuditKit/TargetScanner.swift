@@ -141,11 +141,14 @@ public struct TargetScanner: Sendable {
     /// are not (and libarchive still looks for an archive inside any other program).
     func fileSource(_ target: String, file: FileDescriptor, size: Int64?) -> any TargetSource {
         let archive = ArchiveSource(matcher: matcher, limits: configuration.limits, file: file, size: size)
-        guard let size, size >= 512 else { return archive }
+        guard let size, size > 0 else { return archive }
         var head = [UInt8](repeating: 0, count: Int(min(Int64(ArchiveSniffer.sniffLength), size)))
-        var tail = [UInt8](repeating: 0, count: 512)
-        guard case .success(let got) = head.withUnsafeMutableBytes({ Syscalls.read(file, at: 0, into: $0) }),
-              case .success(512) = tail.withUnsafeMutableBytes({ Syscalls.read(file, at: size - 512, into: $0) }) else { return archive }
+        // The last 512 bytes: a fixed VHD's footer (a VMDK descriptor may be smaller than that).
+        var tail = [UInt8](repeating: 0, count: size >= 512 ? 512 : 0)
+        guard case .success(let got) = head.withUnsafeMutableBytes({ Syscalls.read(file, at: 0, into: $0) }) else { return archive }
+        if !tail.isEmpty {
+            guard case .success(512) = tail.withUnsafeMutableBytes({ Syscalls.read(file, at: size - 512, into: $0) }) else { return archive }
+        }
         head.removeLast(head.count - got)
         if head.withUnsafeBytes({ ArchiveSniffer.kind(of: $0) }) != nil { return archive }
         if head.starts(with: [0x4d, 0x5a]), size <= configuration.limits.maxFileSize,

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// Disk images through the command line, as users run it: each target in a worker process,
@@ -48,6 +51,34 @@ import Testing
         // Without the fault the same run is fine: the crash was the target's own.
         let clean = try CLITests.run(["scan", "--format", "json", Self.image("mbr-ntfs.img"), Self.image("containers/pc42.E01")])
         #expect(try (clean.json()["targets"] as? [[String: Any]])?.map { $0["verdict"] as? String } == ["up-to-date", "patch-needed"])
+    }
+
+    /// No FIFO beside an image is ever opened: segments are checked before any library sees
+    /// them, an E01 set is scanned from its first segment only, and TSK is told the container
+    /// (with autodetection it retries a refused file as raw, and a raw `*.001` makes it open
+    /// `*.002`... unchecked). A regression would hang on the FIFO: the timeout keeps the test short.
+    @Test func aFIFOBesideAnImageIsNeverOpened() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-fifo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let containers = Self.images.appendingPathComponent("containers")
+        func copy(_ from: String, _ to: String) throws {
+            try FileManager.default.copyItem(at: containers.appendingPathComponent(from), to: folder.appendingPathComponent(to))
+        }
+        func fifo(_ name: String) { #expect(mkfifo(folder.appendingPathComponent(name).path, 0o600) == 0) }
+        try copy("pc42-split.E01", "x.E01")
+        try copy("pc42-split.E02", "x.E02")
+        fifo("x.E03")
+        try copy("pc42-dynamic.vhd", "t.001")
+        fifo("t.002")
+        try copy("pc42.raw.001", "r.001")
+        fifo("r.002")
+        let targets = ["x.E01", "x.E02", "t.001", "r.001"].map { folder.appendingPathComponent($0).path }
+        let run = try CLITests.run(["scan", "--format", "json", "--target-timeout", "60s"] + targets)
+        let reports = try #require(try run.json()["targets"] as? [[String: Any]])
+        let rules = reports.map { (($0["reasons"] as? [[String: Any]])?.first?["rule"] as? String) ?? "" }
+        #expect(rules == ["image-refused", "image-refused", "", "image-refused"], "\(rules)")
+        #expect(reports[2]["verdict"] as? String == "patch-needed")
     }
 
     @Test func aSelfExtractingPackageIsReadAsAnArchiveAndRecorded() throws {

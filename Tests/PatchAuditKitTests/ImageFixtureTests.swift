@@ -135,6 +135,47 @@ import Testing
         #expect(report.reasons.contains { $0.rule == "volume-unreadable" && $0.message.contains("already read") })
     }
 
+    // Found by the second reader of the image reader: each once trapped or gave a silent verdict.
+
+    @Test func aPartitionEndingFarPastTheImageIsReviewNotATrap() throws {
+        let report = try Self.scan("hostile/gpt-huge-partition.img")
+        #expect(report.verdict == .review)
+        #expect(report.reasons.contains { $0.rule == "volume-unreadable" && $0.message.contains("past the end of the image") })
+    }
+
+    @Test func aBrokenExtendedChainIsReported() throws {
+        let report = try Self.scan("hostile/ebr-broken.img")
+        #expect(report.verdict == .review)
+        #expect(report.reasons.contains { $0.rule == "partition-table-damaged" && $0.message.contains("55 AA") })
+        #expect(report.installations.map(\.id).contains("p1/WINDOWS/SYSTEM"))
+    }
+
+    @Test func aVMDKHeaderPointingNowhereIsAnError() throws {
+        let report = try Self.scan("hostile/vmdk-descriptor-overflow.vmdk")
+        #expect(report.verdict == .error)
+        #expect(report.reasons.contains { $0.rule == "image-unreadable" })
+    }
+
+    @Test func aCorruptArchiveOnAVolumeMakesTheImageCorrupt() throws {
+        let report = try Self.scan("hostile/zip-bad-crc-on-fat.img")
+        #expect(report.verdict == .error)
+        #expect(report.reasons.contains { $0.rule == "archive-corrupt" && $0.message.contains("BACKUP.ZIP!") })
+    }
+
+    @Test func aVolumeWithoutAReadableFileSystemIsNeverNothingFound() throws {
+        // gpt-fat16.img with its volume's boot sector zeroed: the GPT says basic data, nothing opens.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-gpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var bytes = [UInt8](try Data(contentsOf: Self.images.appendingPathComponent("gpt-fat16.img")))
+        for index in (2048 * 512)..<(2048 * 512 + 512) { bytes[index] = 0 }
+        let image = folder.appendingPathComponent("blank.img")
+        try Data(bytes).write(to: image)
+        let report = try FixtureSupport.scanner().scan(target: image.path)
+        #expect(report.verdict == .review)
+        #expect(report.volumes?.first { $0.name == "p1" }?.state == .unreadable)
+    }
+
     @Test func theFolderDepthLimitIsNamed() throws {
         let report = try Self.scan("hostile/fat-deep.img")
         #expect(report.limitsHit.contains { $0.limit == "max-folder-depth" })

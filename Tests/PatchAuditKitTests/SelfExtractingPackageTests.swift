@@ -56,7 +56,7 @@ import Testing
 
     @Test func aDamagedResourceTreeIsNoPackageAndNoCrash() {
         // Eight changed bytes at a time (a seeded generator: the same 500 inputs every run).
-        var generator = SplitMix64(seed: 0x1997_0904)
+        var generator = PETestRandom(seed: 0x1997_0904)
         let base = [UInt8]((try? Data(contentsOf: Self.folder.appendingPathComponent("arch97en-iexpress.exe"))) ?? Data())
         for _ in 0..<500 {
             var bytes = base
@@ -70,15 +70,3 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64), so mutated inputs are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -96,6 +96,18 @@ CONTAINERS = [
 ]
 
 HOSTILE = [
+    {"path": "hostile/gpt-huge-partition.img",
+     "description": "gpt-fat16.img whose GPT entry 0 ends 2^54 sectors after its start (CRCs fixed, so TSK takes it).",
+     "expect": "review: volume-unreadable (the volume ends past the end of the image); no arithmetic trap"},
+    {"path": "hostile/ebr-broken.img",
+     "description": "mbr-extended.img whose first extended boot record has lost its 55 AA signature: TSK drops the logical drives silently.",
+     "expect": "review: partition-table-damaged names the sector; p1 read as before"},
+    {"path": "hostile/vmdk-descriptor-overflow.vmdk",
+     "description": "containers/pc42.vmdk whose header puts the embedded descriptor at sector 2^64-1.",
+     "expect": "error: image-unreadable; no trap"},
+    {"path": "hostile/zip-bad-crc-on-fat.img",
+     "description": "A bare FAT12 floppy holding BACKUP.ZIP: up-to-date-sr1 stored in a zip whose first entry's CRC-32 is wrong.",
+     "expect": "error: archive-corrupt names BACKUP.ZIP!...; never up-to-date"},
     {"path": "hostile/garbage.img",
      "description": "1 MiB of pseudo-random bytes (Python random.Random(1997)): no partition table, no file system.",
      "expect": "no volumes found; not an error that stops a scan of other inputs"},

@@ -12,7 +12,19 @@
   hostile.py crosslink IMG SECTOR A B          file A's second cluster links on to B's third
                                                cluster: A and B share B's tail (FAT16 in place)
   hostile.py size IMG SECTOR PATH VALUE        PATH's directory-entry size field := VALUE
+  hostile.py gpt-huge IN OUT                   IN (a GPT disk) whose entry 0 ends 2^54 sectors
+                                               after it starts (CRCs fixed: TSK reads it)
+  hostile.py ebr-broken IN OUT                 IN (an MBR disk with logical drives) whose first
+                                               extended boot record has lost its 55 AA
+  hostile.py vmdk-trap IN OUT                  IN (a sparse VMDK) whose header puts the embedded
+                                               descriptor at sector 2^64-1
+  hostile.py zip-bad-crc TREE OUT              a zip (stored) of the files under TREE whose first
+                                               entry's CRC-32 is wrong in both headers
 """
+import zlib
+import zipfile
+import os
+import shutil
 import random
 import struct
 import sys
@@ -159,6 +171,64 @@ COMMANDS = {
     "crosslink": crosslink,
     "size": set_size,
 }
+
+def gpt_huge(src, out):
+    shutil.copyfile(src, out)
+    with open(out, "r+b") as f:
+        f.seek(512)
+        header = bytearray(f.read(92))
+        table, count, size = struct.unpack("<Q", header[72:80])[0], struct.unpack("<I", header[80:84])[0], struct.unpack("<I", header[84:88])[0]
+        f.seek(table * 512 + 32)
+        start = struct.unpack("<Q", f.read(8))[0]
+        f.seek(table * 512 + 40)
+        f.write(struct.pack("<Q", start + 2**54 - 2))
+        f.seek(table * 512)
+        header[88:92] = struct.pack("<I", zlib.crc32(f.read(count * size)) & 0xFFFFFFFF)
+        header[16:20] = b"\0" * 4
+        header[16:20] = struct.pack("<I", zlib.crc32(bytes(header)) & 0xFFFFFFFF)
+        f.seek(512)
+        f.write(header)
+
+
+def ebr_broken(src, out):
+    shutil.copyfile(src, out)
+    with open(out, "r+b") as f:
+        mbr = f.read(512)
+        for index in range(4):
+            entry = 446 + 16 * index
+            if mbr[entry + 4] in (0x05, 0x0F, 0x85):
+                first = struct.unpack("<I", mbr[entry + 8:entry + 12])[0]
+                f.seek(first * 512 + 510)
+                f.write(b"\0\0")
+                return
+    raise SystemExit("ebr-broken: no extended partition in " + src)
+
+
+def vmdk_trap(src, out):
+    shutil.copyfile(src, out)
+    with open(out, "r+b") as f:
+        f.seek(28)
+        f.write(b"\xff" * 8)
+
+
+def zip_bad_crc(tree, out):
+    names = sorted(os.path.relpath(os.path.join(d, n), tree) for d, _, files in os.walk(tree) for n in files)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name in names:
+            info = zipfile.ZipInfo(name.replace(os.sep, "/"), date_time=(1997, 9, 4, 0, 0, 0))
+            z.writestr(info, open(os.path.join(tree, name), "rb").read())
+    data = bytearray(open(out, "rb").read())
+    # The first local header's CRC (offset 14) and the first central header's (offset 16).
+    data[14] ^= 0xFF
+    central = data.index(b"PK\x01\x02")
+    data[central + 16] ^= 0xFF
+    open(out, "wb").write(bytes(data))
+
+
+COMMANDS["gpt-huge"] = gpt_huge
+COMMANDS["ebr-broken"] = ebr_broken
+COMMANDS["vmdk-trap"] = vmdk_trap
+COMMANDS["zip-bad-crc"] = zip_bad_crc
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -297,6 +297,17 @@ deep=""
 for _ in $(seq 100); do deep="$deep/D"; mmd -i $H/fat-deep.img "::$deep"; done
 fat_put $H/fat-deep.img 0 t "$deep"
 
+# Found by the second reader of the image reader (each once crashed it or gave a silent verdict).
+python3 "$HOSTILE" gpt-huge out/gpt-fat16.img $H/gpt-huge-partition.img
+python3 "$HOSTILE" ebr-broken out/mbr-extended.img $H/ebr-broken.img
+python3 "$HOSTILE" vmdk-trap $C/pc42.vmdk $H/vmdk-descriptor-overflow.vmdk
+stage up-to-date-sr1 t
+python3 "$HOSTILE" zip-bad-crc t t.zip
+rm -f $H/zip-bad-crc-on-fat.img
+mkfs_fat -F 12 -i 19970954 -n BADCRC -C $H/zip-bad-crc-on-fat.img 1440 >/dev/null
+mcopy -i $H/zip-bad-crc-on-fat.img -m t.zip ::/BACKUP.ZIP
+rm -f t.zip
+
 # ----------------------------------------------------------------------------- finish
 
 python3 "$HERE/expected.py" > out/expected.json

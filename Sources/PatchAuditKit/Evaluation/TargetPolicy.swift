@@ -28,7 +28,7 @@ struct TargetPolicy {
         }
         installations.sort { $0.id < $1.id }
 
-        var reasons = facts.problems.map { reason(for: $0, target: target, stdinUnsized: facts.kind == .archive && target == "-") }
+        var reasons = facts.problems.map { reason(for: $0, target: target, stdinUnsized: target == "-" && facts.sizeUnknown) }
         var limitsHit = facts.summary.limitsHit
         if let grouping = layout.limitHit { limitsHit.append(grouping) }
         for item in facts.items {
@@ -113,6 +113,10 @@ struct TargetPolicy {
         case .imageRefused(let detail):
             return Reason(rule: "image-refused", verdict: .error,
                 message: "\(target) was not read: \(detail)", found: detail)
+        case .partitionTableDamaged(let detail):
+            return Reason(rule: "partition-table-damaged", verdict: .review,
+                message: "\(target): \(detail); volumes may be missing from the result (check the image with mmls, or scan a fresh copy)",
+                found: detail)
         case .volumeUnreadable(let volume, let detail):
             return Reason(rule: "volume-unreadable", verdict: .review,
                 message: "\(volume.isEmpty ? "the image's volume" : "volume \(volume)") could not be read: \(detail); files on it may be missing from the result (check the image with mmls and fsstat, or scan a fresh copy)",

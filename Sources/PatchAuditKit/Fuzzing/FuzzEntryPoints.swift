@@ -67,8 +67,7 @@ import Glibc
     /// file, so zip directories, stretches, nested archives and every byte source run as for a
     /// file on disk), with limits small enough to keep each run short.
     public static func archive(_ data: UnsafeRawBufferPointer) {
-        guard let file = scratchDescriptor, (try? file.resize(to: 0)) != nil,
-              (try? file.writeAll(toAbsoluteOffset: 0, data)) == data.count else { return }
+        guard let file = scratch(holding: data) else { return }
         var limits = ScanLimits()
         limits.maxTotalBytes = 64 << 20
         limits.maxFileSize = 4 << 20
@@ -86,8 +85,7 @@ import Glibc
     /// too and limits small enough to keep each run short. Bytes the sniffer calls no image are
     /// still handed to TSK as raw, so its parsers see every input.
     public static func image(_ data: UnsafeRawBufferPointer) {
-        guard let file = scratchDescriptor, (try? file.resize(to: 0)) != nil,
-              (try? file.writeAll(toAbsoluteOffset: 0, data)) == data.count else { return }
+        guard let file = scratch(holding: data) else { return }
         var limits = ScanLimits()
         limits.maxTotalBytes = 64 << 20
         limits.maxFileSize = 4 << 20
@@ -100,6 +98,11 @@ import Glibc
         let facts = source.read()
         for item in facts.items { _ = (item.fileVersion, item.damage) }
         _ = (facts.problems.count, facts.volumes?.count)
+        // The container headers patchaudit reads itself before any library opens the image
+        // (a VMDK's embedded descriptor, a VHD footer, a QCOW2 backing-file field).
+        for kind in [ImageSniffer.Kind.vmdk, .vmdkDescriptor, .vhd, .qcow] {
+            _ = try? ImageParts.find(target: "fuzz-image", kind: kind, file: file, size: Int64(data.count))
+        }
     }
 
     /// One unnamed file in the temporary folder (`O_TMPFILE`: it has no name and is gone when
@@ -108,6 +111,13 @@ import Glibc
     /// static box, never released).
     static let scratchFile = ScratchFile()
     static var scratchDescriptor: FileDescriptor? { scratchFile.descriptor }
+
+    /// The scratch file, rewritten to hold exactly `data`; nil when that failed.
+    static func scratch(holding data: UnsafeRawBufferPointer) -> FileDescriptor? {
+        guard let file = scratchDescriptor, (try? file.resize(to: 0)) != nil,
+              (try? file.writeAll(toAbsoluteOffset: 0, data)) == data.count else { return nil }
+        return file
+    }
 
     final class ScratchFile: Sendable {
         /// Keeps the descriptor open (and closes it, should the box ever go).

@@ -23,7 +23,8 @@ public enum HashdeepReport {
     public static func rows(_ report: TargetReport) -> String {
         var seen = Set<String>()
         var findings: [FileFinding] = []
-        for finding in report.installations.flatMap({ $0.evaluations.flatMap(\.files) }) + report.strayFiles
+        // A deleted entry's bytes (--include-deleted) are no known file of the copy.
+        for finding in report.installations.flatMap({ $0.evaluations.flatMap(\.files) }) + report.strayFiles.filter({ !$0.deleted })
         where finding.status != .missing {
             guard let path = finding.path, seen.insert(path).inserted else { continue }
             findings.append(finding)

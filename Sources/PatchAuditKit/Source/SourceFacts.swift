@@ -11,6 +11,8 @@ public struct SourceFacts: Sendable {
     public var format: String?
     /// The volumes of a disk image, in partition-table order.
     public var volumes: [VolumeFact]?
+    /// The bytes came from a stream of unknown size (standard input from a pipe).
+    public var sizeUnknown = false
 
     public init(kind: TargetReport.Kind) {
         self.kind = kind
@@ -49,6 +51,8 @@ public enum SourceProblem: Sendable, Hashable {
     case imageRefused(detail: String)
     /// A volume whose file system could not be read (or only partly).
     case volumeUnreadable(volume: String, detail: String)
+    /// The partition table is damaged, or lists nothing that could be read.
+    case partitionTableDamaged(detail: String)
 }
 
 /// One volume of a disk image: a partition, or the whole image when it has no partition table.

@@ -54,6 +54,23 @@ struct ArchiveSource: TargetSource {
         /// The last entry whose header was read, for messages about what came after it.
         var lastEntryBytes: [UInt8]?
         var lastEntry: String? { lastEntryBytes.map { ScanPath(bytes: $0).display } }
+
+        /// Adds what was read and what was wrong (problems, corruption, the failure that ended
+        /// the reading) to `facts`: the one translation, for archive targets and for archives
+        /// found on a disk image's volumes.
+        func addFacts(to facts: inout SourceFacts) {
+            facts.items += items
+            facts.items.sort { $0.path < $1.path }
+            facts.summary = summary
+            facts.problems += problems + corruption.map { .corrupt($0) }
+            if let failure {
+                if failure.code == .overlappingEntries {
+                    facts.summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
+                } else {
+                    facts.problems.append(.unreadable(failure, lastEntry: lastEntry))
+                }
+            }
+        }
         /// Entries whose data libarchive read with a warning (bad CRC, wrong size): corrupt.
         var corruption: [String] = []
         /// Matched files read so far, by path, for tar hard links that name them (the inventory
@@ -83,21 +100,13 @@ struct ArchiveSource: TargetSource {
     }
 
     consuming func read() -> SourceFacts {
-        let outcome = scan()
-        var facts = SourceFacts(kind: .archive)
-        facts.items = outcome.items.sorted { $0.path < $1.path }
-        facts.summary = outcome.summary
-        facts.problems = outcome.problems + outcome.corruption.map { .corrupt($0) }
-        if var failure = outcome.failure {
-            if isProgram && payload == nil && failure.code == .notAnArchive {
-                failure.message = "it is a Windows program (a PE image) that carries no cabinet or zip in a CABINET resource or after its end, so it is no self-extracting package (\(failure.message))"
-            }
-            if failure.code == .overlappingEntries {
-                facts.summary.limitsHit.append(LimitHit(limit: "zip-overlap", value: 0, detail: failure.message))
-            } else {
-                facts.problems.append(.unreadable(failure, lastEntry: outcome.lastEntry))
-            }
+        var outcome = scan()
+        if isProgram && payload == nil && outcome.failure?.code == .notAnArchive, let message = outcome.failure?.message {
+            outcome.failure?.message = "it is a Windows program (a PE image) that carries no cabinet or zip in a CABINET resource or after its end, so it is no self-extracting package (\(message))"
         }
+        var facts = SourceFacts(kind: .archive)
+        outcome.addFacts(to: &facts)
+        facts.sizeUnknown = size == nil
         facts.format = outcome.format.isEmpty ? nil : outcome.format
         return facts
     }

@@ -39,14 +39,17 @@ enum ImageParts {
                 }
             }
         case .e01:
-            if target.uppercased().hasSuffix(".E01") {
-                let base = String(target.dropLast(3))
-                let letter = String(target.dropLast(2).suffix(1))
-                for suffix in e01Suffixes(startingWith: letter) where parts.count < maxParts {
-                    let next = base + suffix
-                    guard try exists(next) else { break }
-                    parts.append(Part(path: next))
-                }
+            // libewf finds the other segments by the first one's name when TSK hands it one
+            // name: only a first segment named .E01 is scanned, with its segments listed here.
+            guard target.uppercased().hasSuffix(".E01") else {
+                throw refused("this is an EnCase image whose name does not end in .E01 (a later segment, or a renamed file); scan the first segment, named NAME.E01, with its .E02, .E03 ... beside it")
+            }
+            let base = String(target.dropLast(3))
+            let letter = String(target.dropLast(2).suffix(1))
+            for suffix in e01Suffixes(startingWith: letter) where parts.count < maxParts {
+                let next = base + suffix
+                guard try exists(next) else { break }
+                parts.append(Part(path: next))
             }
         case .vmdk, .vmdkDescriptor:
             let descriptor = try vmdkDescriptor(file: file, size: size, kind: kind)
@@ -136,7 +139,9 @@ enum ImageParts {
             guard case .success(44) = header.withUnsafeMutableBytes({ Syscalls.read(file, at: 0, into: $0) }) else {
                 throw SleuthKitError(message: "the VMDK header is cut short")
             }
-            let offset = Int64(header.u64(28)), sectors = Int64(header.u64(36))
+            guard let offset = Int64(exactly: header.u64(28)), let sectors = Int64(exactly: header.u64(36)) else {
+                throw SleuthKitError(message: "the VMDK header places its descriptor outside any file")
+            }
             guard offset > 0, sectors > 0 else { return "" }    // a streamOptimized or plain extent: no embedded text
             guard offset < size / 512, sectors <= 128 else { throw SleuthKitError(message: "the VMDK header places its descriptor outside the file") }
             start = offset * 512

@@ -69,9 +69,9 @@ final class ImageWalk {
     func finish() -> SourceFacts {
         let outcome = archives.finish()
         var facts = SourceFacts(kind: .image)
-        facts.items = outcome.items.sorted { $0.path < $1.path }
-        facts.summary = outcome.summary
-        facts.problems = problems + outcome.problems
+        facts.problems = problems
+        // Archives on the volumes: their problems, corruption and failures, as for a target.
+        outcome.addFacts(to: &facts)
         facts.format = "\(containerName) image, \(tableName)"
         facts.volumes = volumes
         return facts
@@ -89,11 +89,20 @@ final class ImageWalk {
                 : .imageUnreadable(detail: error.message))
             return
         }
-        if let table = image.openVolumeSystem() {
+        switch image.openVolumeSystem() {
+        case .success(let table):
             tableName = "\(table.typeName) partition table"
             scanPartitions(of: table, in: image)
-        } else {
-            scanVolume(in: image, name: "", start: 0, length: image.size, description: "no partition table (a bare volume)", bare: true)
+        case .failure(let noTable):
+            scanVolume(in: image, name: "", start: 0, length: image.size, description: "no partition table (a bare volume)",
+                       bare: true, tableError: noTable.message)
+        }
+        // An image none of whose volumes could be read is never "nothing found".
+        if problems.isEmpty && !archives.outcome.stopped && !volumes.contains(where: { $0.state == .scanned }) {
+            let listed = volumes.filter { $0.state == .skipped }
+            if listed.isEmpty {
+                problems.append(.partitionTableDamaged(detail: "the partition table lists no partition that could be read"))
+            }
         }
     }
 
@@ -116,17 +125,34 @@ final class ImageWalk {
         case .qcow:
             let backend = try QcowBackend(path: source.target)
             return try TSKImage.open(backend: backend, size: backend.size)
-        case .e01, .vhd, .vhdx, .vmdk, .vmdkDescriptor:
-            if source.kind == .e01 && parts.count > 1 { containerName = "E01 (\(parts.count) segments)" }
-            return try TSKImage.open(paths: parts.map(\.path))
+        case .e01:
+            if parts.count > 1 { containerName = "E01 (\(parts.count) segments)" }
+            return try TSKImage.open(paths: parts.map(\.path), as: .ewf)
+        case .vhd, .vhdx:
+            return try TSKImage.open(paths: parts.map(\.path), as: .vhd)
+        case .vmdk, .vmdkDescriptor:
+            return try TSKImage.open(paths: parts.map(\.path), as: .vmdk)
         }
     }
 
     /// Each partition of the table: FAT and NTFS volumes are walked; others are listed.
     func scanPartitions(of table: TSKVolumeSystem, in image: TSKImage) {
-        let logicals = table.partitions.filter { table.isDOS && $0.isAllocated && $0.tableNumber > 0 }
-            .sorted { ($0.tableNumber, $0.slotNumber) < ($1.tableNumber, $1.slotNumber) }
+        var gptTypes: [Int: String] = [:]
+        if table.isGPT { gptTypes = PartitionTables.gptTypes(of: image) }
+        if table.isDOS {
+            let chain = PartitionTables.extendedChain(of: image)
+            if let broken = chain.broken { problems.append(.partitionTableDamaged(detail: broken)) }
+            if chain.tooLong {
+                archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxLogicalDrives),
+                    detail: "the extended partition lists more than \(PartitionTables.maxLogicalDrives) logical drives (a damaged or hostile chain); those after were not read"))
+            }
+        }
+        // The MBR's own primary entries: TSK's 8-bit table numbers wrap on a long chain, so a
+        // logical drive may claim table 0; a primary is one the MBR itself lists.
+        let primaryStarts = table.isDOS ? PartitionTables.primaryStarts(of: image) : [:]
+        var names = Set<String>()
         var ordinal = 0
+        var logical = 0
         for partition in table.partitions {
             let (start, startOverflow) = partition.start.multipliedReportingOverflow(by: Int64(table.blockSize))
             let (length, lengthOverflow) = partition.length.multipliedReportingOverflow(by: Int64(table.blockSize))
@@ -139,38 +165,70 @@ final class ImageWalk {
             guard partition.isAllocated else { continue }    // the tables themselves, extended containers
             ordinal += 1
             let number: Int
-            if table.isDOS {
-                number = partition.tableNumber == 0 ? partition.slotNumber + 1
-                    : 5 + (logicals.firstIndex { $0.address == partition.address } ?? 0)
+            if table.isDOS && partition.tableNumber == 0 && (0..<4).contains(partition.slotNumber)
+                && primaryStarts[partition.slotNumber] == partition.start {
+                number = partition.slotNumber + 1
+            } else if table.isDOS {
+                // Logical drives in the order of the chain (TSK lists them so), counted here:
+                // TSK's table numbers are 8-bit and wrap on a long chain.
+                logical += 1
+                guard logical <= PartitionTables.maxLogicalDrives else {
+                    archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxLogicalDrives),
+                        detail: "more than \(PartitionTables.maxLogicalDrives) logical drives; those after were not read"))
+                    break
+                }
+                number = 4 + logical
             } else if table.isGPT {
+                guard (0..<PartitionTables.maxGPTEntries).contains(partition.slotNumber), ordinal <= PartitionTables.maxGPTEntries else {
+                    archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxGPTEntries),
+                        detail: "the GPT lists partitions beyond entry \(PartitionTables.maxGPTEntries) (a standard table has 128 entries); those were not read"))
+                    break
+                }
                 number = partition.slotNumber + 1
             } else {
+                guard ordinal <= PartitionTables.maxGPTEntries else {
+                    archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxGPTEntries),
+                        detail: "the partition table lists more than \(PartitionTables.maxGPTEntries) partitions; those after were not read"))
+                    break
+                }
                 number = ordinal
             }
             let name = "p\(number)"
+            guard names.insert(name).inserted else {
+                problems.append(.volumeUnreadable(volume: name, detail: "a second partition-table entry gives the same volume number (the table is damaged); the second was not read"))
+                continue
+            }
             guard !startOverflow, !lengthOverflow else {
-                volumes.append(VolumeFact(name: name, start: partition.start, length: partition.length, description: partition.description,
-                    fileSystem: nil, state: .unreadable, detail: "its table entry gives a place no image can have"))
+                volumes.append(VolumeFact(name: name, start: startOverflow ? .max : start, length: lengthOverflow ? .max : length,
+                    description: partition.description, fileSystem: nil, state: .unreadable, detail: "its table entry gives a place no image can have"))
                 problems.append(.volumeUnreadable(volume: name, detail: "its partition-table entry gives sector \(partition.start) and \(partition.length) sectors, a place no image can have"))
                 continue
             }
-            scanVolume(in: image, name: name, start: start, length: length, description: partition.description, bare: false)
+            // Whether the table itself says this is no Windows volume (Linux, swap, reserved).
+            var notWindows: String?
+            if table.isDOS, let type = PartitionTables.mbrType(inDescription: partition.description), PartitionTables.notWindowsMBR.contains(type) {
+                notWindows = partition.description
+            } else if table.isGPT, let type = gptTypes[partition.slotNumber], let kind = PartitionTables.notWindowsGPT[type] {
+                notWindows = kind
+            }
+            scanVolume(in: image, name: name, start: start, length: length, description: partition.description, bare: false, notWindows: notWindows)
             if archives.outcome.stopped { break }
         }
     }
 
     /// Opens the file system of one volume and walks it, or says why not.
-    func scanVolume(in image: TSKImage, name: String, start: Int64, length: Int64, description: String, bare: Bool) {
+    func scanVolume(in image: TSKImage, name: String, start: Int64, length: Int64, description: String, bare: Bool,
+                    notWindows: String? = nil, tableError: String? = nil) {
         var fact = VolumeFact(name: name, start: start, length: length, description: description, fileSystem: nil, state: .scanned, detail: nil)
-        let shown = name
-        let pastEnd = start >= image.size ? "it starts at byte \(start), past the end of the image (\(image.size) bytes)"
-            : start > image.size - length ? "it ends at byte \(start + length), past the end of the image (\(image.size) bytes): the image is cut short"
+        let (end, endOverflow) = start.addingReportingOverflow(length)
+        let pastEnd: String? = start >= image.size ? "it starts at byte \(start), past the end of the image (\(image.size) bytes)"
+            : endOverflow || end > image.size ? "it ends past the end of the image (\(image.size) bytes): the image is cut short or the table is damaged"
             : nil
         if start >= image.size {
             fact.state = .unreadable
             fact.detail = pastEnd
             volumes.append(fact)
-            problems.append(.volumeUnreadable(volume: shown, detail: pastEnd!))
+            problems.append(.volumeUnreadable(volume: name, detail: pastEnd!))
             return
         }
         let fs: TSKFileSystem
@@ -178,16 +236,21 @@ final class ImageWalk {
             fs = try image.openFileSystem(at: start)
         } catch {
             if bare {
-                problems.append(.imageUnreadable(detail: Self.describeUnreadableStart(image, error: error.message)))
+                problems.append(.imageUnreadable(detail: Self.describeUnreadableStart(image, error: tableError ?? error.message)))
                 return
             }
-            let windowsType = Self.isWindowsPartitionType(description)
-            fact.state = windowsType || pastEnd != nil ? .unreadable : .skipped
-            fact.detail = windowsType || pastEnd != nil
-                ? "the table says \(description), but no file system could be read there: \(pastEnd ?? error.message)"
-                : "no FAT or NTFS file system (\(error.message)); not scanned"
-            volumes.append(fact)
-            if fact.state == .unreadable { problems.append(.volumeUnreadable(volume: shown, detail: fact.detail!)) }
+            if let notWindows, pastEnd == nil {
+                fact.state = .skipped
+                fact.detail = "the table says \(notWindows): it holds no Windows volume, and no file system patchaudit reads was found there; not scanned"
+                volumes.append(fact)
+                archives.outcome.summary.skippedCount += 1
+                archives.outcome.summary.skipped.append(SkippedEntry(path: name, kind: .volume, detail: fact.detail))
+            } else {
+                fact.state = .unreadable
+                fact.detail = "the table says \(description.isEmpty ? "it is a partition" : description), but no file system could be read there: \(pastEnd ?? error.message)"
+                volumes.append(fact)
+                problems.append(.volumeUnreadable(volume: name, detail: fact.detail!))
+            }
             return
         }
         fact.fileSystem = fs.typeName
@@ -200,10 +263,10 @@ final class ImageWalk {
             return
         }
         if let pastEnd {
-            problems.append(.volumeUnreadable(volume: shown, detail: pastEnd))
+            problems.append(.volumeUnreadable(volume: name, detail: pastEnd))
         }
         volumes.append(fact)
-        walk(fs, prefix: name.isEmpty ? [] : Array(name.utf8) + [0x2f], volumeName: shown, volumeLength: min(length, fs.byteCount))
+        walk(fs, prefix: name.isEmpty ? [] : Array(name.utf8) + [0x2f], volumeName: name, volumeLength: min(length, fs.byteCount))
     }
 
     /// Why nothing could be read at an image's start: an MBR whose partitions lie past the end
@@ -226,28 +289,34 @@ final class ImageWalk {
         return "no partition table or FAT or NTFS file system could be read at its start (\(error)); the image is cut short or damaged, or holds another kind of disk"
     }
 
-    /// MBR types of the file systems Windows of the era used (FAT12/16/32, NTFS), as TSK names them.
-    static func isWindowsPartitionType(_ description: String) -> Bool {
-        let lowered = description.lowercased()
-        return lowered.contains("fat") || lowered.contains("ntfs") || lowered.contains("basic data")
-    }
-
     // MARK: - Walking a volume
 
     struct Folder {
         var address: UInt64
         var path: [UInt8]
         var depth: Int
+        /// The bytes its entries take, as its own entry records them (untrusted).
+        var size: Int64?
     }
+
+    /// The largest folder read: TSK holds a folder's entries in memory at once.
+    static let maxFolderBytes: Int64 = 64 << 20
 
     func walk(_ fs: TSKFileSystem, prefix: [UInt8], volumeName: String, volumeLength: Int64) {
         // Deleted NTFS files whose index entries are gone are found through their records' own
         // parent reference, which TSK maps while hunting orphans.
         if limits.includeDeleted && fs.isNTFS { fs.findOrphans() }
         var visited = Set<Int64>()
+        if let rootBlock = fs.firstBlock(of: fs.rootAddress) { visited.insert(rootBlock) }
         var visitedAddresses = Set<UInt64>([fs.rootAddress])
-        var folders = [Folder(address: fs.rootAddress, path: prefix, depth: 0)]
+        var folders = [Folder(address: fs.rootAddress, path: prefix, depth: 0, size: nil)]
         while let folder = folders.popLast(), !archives.outcome.stopped {
+            if let size = folder.size, size > Self.maxFolderBytes {
+                // TSK reads a whole folder into memory before a single entry can be counted.
+                archives.addLimit(LimitHit(limit: "max-folder-bytes", value: Self.maxFolderBytes,
+                    detail: "the folder \(ScanPath(bytes: Array(folder.path.dropLast())).display) claims \(size) bytes of entries, more than \(Self.maxFolderBytes) (about two million names); it was not read"))
+                continue
+            }
             let directory: TSKDirectory
             do throws(SleuthKitError) {
                 directory = try fs.openDirectory(folder.address)
@@ -268,7 +337,8 @@ final class ImageWalk {
                 let step = directory.withName(index) { entry -> Step in
                     let name = entry.bytes
                     if name.isEmpty || entry.isVirtual || (name[0] == 0x2e && (name.count == 1 || (name.count == 2 && name[1] == 0x2e))) { return .skip }
-                    if atRoot && fs.isNTFS && name[0] == UInt8(ascii: "$") { return .skip }      // $MFT, $Extend, ...
+                    // NTFS metadata files ($MFT, $Extend ...): records 0-15 at the root.
+                    if atRoot && fs.isNTFS && name[0] == UInt8(ascii: "$") && entry.metadataAddress < 16 { return .skip }
                     if atRoot && fs.isFAT && name.count > 21 && name.suffix(21).elementsEqual(" (Volume Label Entry)".utf8) { return .skip }
                     if entry.isDeleted {
                         guard limits.includeDeleted, entry.mayBeFile,
@@ -318,7 +388,7 @@ final class ImageWalk {
                         }
                         continue
                     }
-                    folders.append(Folder(address: entry.metadataAddress, path: path + [0x2f], depth: folder.depth + 1))
+                    folders.append(Folder(address: entry.metadataAddress, path: path + [0x2f], depth: folder.depth + 1, size: entry.size))
                 case .matched(let matched, let name):
                     if let entry = directory.entry(index), entry.isRegularFile {
                         readMatched(entry, matched: matched, path: ScanPath(bytes: folder.path + name), volumeLength: volumeLength, deleted: false)

@@ -50,14 +50,29 @@ final class TSKImage {
         tsk_img_close(handle)
     }
 
+    /// The container kinds TSK reads through its libraries.
+    enum Container {
+        case ewf, vhd, vmdk
+
+        /// The explicit type: with TSK_IMG_TYPE_DETECT, a file the library refuses is tried again
+        /// as a raw image, and a raw image named `*.001` makes TSK open `*.002`... unchecked.
+        var type: TSK_IMG_TYPE_ENUM {
+            switch self {
+            case .ewf: TSK_IMG_TYPE_EWF_EWF
+            case .vhd: TSK_IMG_TYPE_VHD_VHD
+            case .vmdk: TSK_IMG_TYPE_VMDK_VMDK
+            }
+        }
+    }
+
     /// Opens an image TSK reads itself (E01, VHD, VHDX, VMDK): `paths` are all its segments or
     /// extents, first one first; TSK and its libraries open them read-only.
-    static func open(paths: [String]) throws(SleuthKitError) -> TSKImage {
+    static func open(paths: [String], as container: Container) throws(SleuthKitError) -> TSKImage {
         var pointers = paths.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         let opened = pointers.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { names in
-                tsk_img_open_utf8(Int32(names.count), names.baseAddress, TSK_IMG_TYPE_DETECT, 0)
+                tsk_img_open_utf8(Int32(names.count), names.baseAddress, container.type, 0)
             }
         }
         guard let opened else { throw SleuthKitError(message: SleuthKit.takeError("the image could not be opened")) }
@@ -116,21 +131,32 @@ final class TSKImage {
         return bytes
     }
 
-    /// Opens the partition table at the image's start, or nil when there is none TSK knows.
-    func openVolumeSystem() -> TSKVolumeSystem? {
+    /// Opens the partition table at the image's start, or says why there is none TSK knows.
+    func openVolumeSystem() -> Result<TSKVolumeSystem, SleuthKitError> {
         guard let vs = tsk_vs_open(handle, 0, TSK_VS_TYPE_DETECT) else {
-            tsk_error_reset()
-            return nil
+            return .failure(SleuthKitError(message: SleuthKit.takeError("no partition table")))
         }
-        return TSKVolumeSystem(handle: vs, image: self)
+        return .success(TSKVolumeSystem(handle: vs, image: self))
     }
 
-    /// Opens the file system at byte `offset`, any kind TSK knows.
+    /// The kinds of file system tried, in order: FAT and NTFS (read), then kinds that are only
+    /// named (a Linux or Mac volume is listed as skipped with its type). Never TSK's whole
+    /// detection: its YAFFS2 probe opens a file named after the image (`IMAGE-yaffs2.config`).
+    static let fileSystemKinds: [TSK_FS_TYPE_ENUM] = [TSK_FS_TYPE_FAT_DETECT, TSK_FS_TYPE_NTFS_DETECT, TSK_FS_TYPE_EXT_DETECT,
+                                                       TSK_FS_TYPE_HFS_DETECT, TSK_FS_TYPE_ISO9660_DETECT, TSK_FS_TYPE_FFS_DETECT]
+
+    /// Opens the file system at byte `offset`: FAT or NTFS, else one of the kinds only named.
     func openFileSystem(at offset: Int64) throws(SleuthKitError) -> TSKFileSystem {
-        guard let fs = tsk_fs_open_img(handle, TSK_OFF_T(offset), TSK_FS_TYPE_DETECT) else {
-            throw SleuthKitError(message: SleuthKit.takeError("no file system TSK knows was found"))
+        var first: String?
+        for kind in Self.fileSystemKinds {
+            if let fs = tsk_fs_open_img(handle, TSK_OFF_T(offset), kind) {
+                tsk_error_reset()
+                return TSKFileSystem(handle: fs, image: self)
+            }
+            let message = SleuthKit.takeError("no file system TSK knows was found")
+            if first == nil { first = message }
         }
-        return TSKFileSystem(handle: fs, image: self)
+        throw SleuthKitError(message: first ?? "no file system TSK knows was found")
     }
 }
 
@@ -226,10 +252,24 @@ final class TSKFileSystem {
     /// deleted file record to the folder it was in, so that folder lists it even when its index
     /// entry is gone. Costs a pass over the whole MFT; only for `--include-deleted`.
     func findOrphans() {
+        // The hunt reads every MFT record up to `last_inum`, which the (untrusted) $MFT size
+        // sets: past 4 million records (a 4 GiB MFT, far beyond any disk of the era) it is skipped.
+        guard handle.pointee.last_inum < 4_000_000 else { return }
         if let orphans = tsk_fs_dir_open_meta(handle, handle.pointee.last_inum) {
             tsk_fs_dir_close(orphans)
         }
         tsk_error_reset()
+    }
+
+    /// The first block of the data of the file at metadata address `address` (the root folder's,
+    /// for the loop check), when TSK knows it.
+    func firstBlock(of address: UInt64) -> Int64? {
+        guard let file = tsk_fs_file_open_meta(handle, nil, TSK_INUM_T(address)) else {
+            tsk_error_reset()
+            return nil
+        }
+        defer { tsk_fs_file_close(file) }
+        return TSKFile.firstBlock(of: file)
     }
 
     /// Opens the directory with metadata address `address` and reads its entries.
@@ -262,9 +302,13 @@ final class TSKDirectory {
     func withName<R>(_ index: Int, _ body: (TSKEntryName) -> R) -> R? {
         guard let name = tsk_fs_dir_get_name(handle, index), let text = name.pointee.name else { return nil }
         let entry = name.pointee
+        // TSK's `char` bytes, seen as UInt8 (the same layout) for as long as the call lasts.
+        func bytes(_ pointer: UnsafeMutablePointer<CChar>, _ limit: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strnlen(pointer, limit))
+        }
         let view = TSKEntryName(
-            bytes: UnsafeRawBufferPointer(start: text, count: strnlen(text, Int(entry.name_size))).bindMemory(to: UInt8.self),
-            shortBytes: entry.shrt_name.map { UnsafeRawBufferPointer(start: $0, count: strnlen($0, Int(entry.shrt_name_size))).bindMemory(to: UInt8.self) },
+            bytes: bytes(text, Int(entry.name_size)),
+            shortBytes: entry.shrt_name.map { bytes($0, Int(entry.shrt_name_size)) },
             type: entry.type,
             isDeleted: entry.flags.rawValue & TSK_FS_NAME_FLAG_UNALLOC.rawValue != 0,
             metadataAddress: UInt64(entry.meta_addr))
@@ -383,7 +427,9 @@ final class TSKFile {
 
     /// Where the file's data starts on the volume (its first cluster), when TSK knows: a
     /// directory reached twice by that address is a loop, whatever entry names it.
-    var firstBlock: Int64? {
+    var firstBlock: Int64? { Self.firstBlock(of: handle) }
+
+    fileprivate static func firstBlock(of handle: UnsafeMutablePointer<TSK_FS_FILE>) -> Int64? {
         guard let attribute = tsk_fs_file_attr_get(handle) else {
             tsk_error_reset()
             return nil
