@@ -28,6 +28,37 @@ import Testing
         #expect(table.text.contains("p1/WINDOWS/SYSTEM/EMSMDB32.DLL"))
     }
 
+    /// Every image fixture (Fixtures/images/expected.json) gets, through the binary, the verdict
+    /// its folder twins get together, in json, ndjson and the table.
+    @Test func everyImageFixtureGetsItsTwinsVerdictInEveryFormat() throws {
+        let data = try Data(contentsOf: Self.images.appendingPathComponent("expected.json"))
+        let images = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["images"] as? [[String: Any]])
+        var targets: [String] = []
+        var twins: [[String]] = []
+        for image in images {
+            let trees = (image["trees"] as? [[String: Any]])?.compactMap { $0["tree"] as? String } ?? [image["tree"] as? String].compactMap { $0 }
+            guard !trees.isEmpty, let path = image["path"] as? String else { continue }
+            targets.append(Self.image(path))
+            twins.append(trees.map { CLITests.root.appendingPathComponent("Fixtures/trees/\($0)").path })
+        }
+        #expect(targets.count >= 20)
+        let order: [String] = ["not-applicable", "up-to-date", "patch-needed", "blocked", "review", "error"]
+        var expected: [String] = []
+        for trees in twins {
+            let run = try CLITests.run(["scan", "--format", "json"] + trees)
+            let verdicts = (try run.json()["targets"] as? [[String: Any]])?.compactMap { $0["verdict"] as? String } ?? []
+            expected.append(verdicts.max { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) } ?? "?")
+        }
+        let json = try CLITests.run(["scan", "--format", "json"] + targets)
+        #expect(try (json.json()["targets"] as? [[String: Any]])?.map { $0["verdict"] as? String ?? "" } == expected)
+        let ndjson = try CLITests.run(["scan", "--format", "ndjson"] + targets)
+        #expect(try ndjson.lines().map { $0["verdict"] as? String ?? "" } == expected)
+        let table = try CLITests.run(["scan"] + targets, environment: ["NO_COLOR": "1"])
+        for (target, verdict) in zip(targets, expected) {
+            #expect(table.text.contains("\(target)  \(verdict.uppercased())"), "\(target)")
+        }
+    }
+
     @Test func deletedFilesAreListedWithTheFlag() throws {
         let plain = try CLITests.run(["scan", "--format", "json", Self.image("deleted-ntfs.img")])
         let listed = try CLITests.run(["scan", "--format", "json", "--include-deleted", Self.image("deleted-ntfs.img")])

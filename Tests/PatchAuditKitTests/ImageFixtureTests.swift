@@ -162,6 +162,25 @@ import Testing
         #expect(report.reasons.contains { $0.rule == "archive-corrupt" && $0.message.contains("BACKUP.ZIP!") })
     }
 
+    @Test func logicalDrivesAreNumberedByTheChainNotByTheirPlaceOnTheDisk() throws {
+        let report = try Self.scan("hostile/ebr-chain-out-of-order.img")
+        #expect(report.installations.map(\.id) == ["p1/WINDOWS/SYSTEM", "p6/WINDOWS/SYSTEM"])
+        let p6 = try #require(report.volumes?.first { $0.name == "p6" })
+        #expect(p6.start == Int64(4327) * 512)
+        #expect(report.verdict == .patchNeeded)
+    }
+
+    @Test func aPartitionOfAnotherTypeIsSkippedAndAnEmptyWindowsOneIsReview() throws {
+        let bootManager = try Self.scan("hostile/boot-manager-partition.img")
+        #expect(bootManager.verdict == .patchNeeded)
+        #expect(bootManager.volumes?.first { $0.name == "p2" }?.state == .skipped)
+        #expect(bootManager.skipped.contains { $0.kind == .volume && $0.path == "p2" })
+        let empty = try Self.scan("hostile/empty-fat32-partition.img")
+        #expect(empty.verdict == .review)
+        #expect(empty.volumes?.first { $0.name == "p2" }?.state == .unreadable)
+        #expect(empty.reasons.contains { $0.rule == "volume-unreadable" && $0.path == "p2" })
+    }
+
     @Test func aVolumeWithoutAReadableFileSystemIsNeverNothingFound() throws {
         // gpt-fat16.img with its volume's boot sector zeroed: the GPT says basic data, nothing opens.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("patchaudit-gpt-\(UUID().uuidString)")

@@ -96,6 +96,15 @@ CONTAINERS = [
 ]
 
 HOSTILE = [
+    {"path": "hostile/boot-manager-partition.img",
+     "description": "containers/pc42.img plus a second primary entry, OS/2 Boot Manager (0x0a), over 64 empty sectors.",
+     "expect": "patch-needed as the tree: p2 is listed as skipped (a type that holds no Windows volume), not unreadable"},
+    {"path": "hostile/empty-fat32-partition.img",
+     "description": "containers/pc42.img plus a second primary entry, FAT32 (0x0b), over 64 empty sectors.",
+     "expect": "review: p2 is a Windows type on which no file system opens (volume-unreadable)"},
+    {"path": "hostile/ebr-chain-out-of-order.img",
+     "description": "mbr-extended.img whose extended chain lists the drive at sector 8591 first and the one at 4327 (up-to-date-sr1) second, as Linux numbers them p5 and p6.",
+     "expect": "installations p1/WINDOWS/SYSTEM and p6/WINDOWS/SYSTEM (numbered by the chain, not by the position on the disk)"},
     {"path": "hostile/gpt-huge-partition.img",
      "description": "gpt-fat16.img whose GPT entry 0 ends 2^54 sectors after its start (CRCs fixed, so TSK takes it).",
      "expect": "review: volume-unreadable (the volume ends past the end of the image); no arithmetic trap"},

@@ -20,6 +20,11 @@
                                                descriptor at sector 2^64-1
   hostile.py zip-bad-crc TREE OUT              a zip (stored) of the files under TREE whose first
                                                entry's CRC-32 is wrong in both headers
+  hostile.py add-partition IN TYPE OUT         IN (an MBR disk) with 64 empty sectors appended and
+                                               a second primary entry of TYPE (hex) over them
+  hostile.py ebr-reorder IN OUT                IN (an MBR disk with two logical drives A, B in
+                                               that order on the disk) whose chain lists B first:
+                                               EBR 1 names B, a new EBR 2 right after EBR 1 names A
 """
 import zlib
 import zipfile
@@ -225,6 +230,52 @@ def zip_bad_crc(tree, out):
     open(out, "wb").write(bytes(data))
 
 
+def add_partition(src, kind, out):
+    shutil.copyfile(src, out)
+    with open(out, "r+b") as f:
+        f.seek(0, 2)
+        sectors = f.tell() // 512
+        f.write(b"\0" * 64 * 512)
+        f.seek(446 + 16)
+        f.write(struct.pack("<B3sB3sII", 0, b"\0\0\0", int(kind, 16), b"\0\0\0", sectors, 64))
+
+
+def ebr_reorder(src, out):
+    shutil.copyfile(src, out)
+    with open(out, "r+b") as f:
+        mbr = f.read(512)
+        base = next(struct.unpack("<I", mbr[446 + 16 * i + 8:446 + 16 * i + 12])[0]
+                    for i in range(4) if mbr[446 + 16 * i + 4] in (0x05, 0x0F, 0x85))
+        def sector(n):
+            f.seek(n * 512)
+            return bytearray(f.read(512))
+        ebr1 = sector(base)
+        a_start, a_len = struct.unpack("<II", ebr1[446 + 8:446 + 16])
+        ebr2_at = base + struct.unpack("<I", ebr1[446 + 16 + 8:446 + 16 + 12])[0]
+        ebr2 = sector(ebr2_at)
+        b_start, b_len = struct.unpack("<II", ebr2[446 + 8:446 + 16])
+        a_abs, b_abs = base + a_start, ebr2_at + b_start
+        new2 = base + 1
+        first = bytearray(512)
+        first[446:462] = ebr1[446:462]
+        first[446 + 8:446 + 16] = struct.pack("<II", b_abs - base, b_len)
+        first[462:478] = ebr1[462:478]
+        first[462 + 8:462 + 16] = struct.pack("<II", new2 - base, a_abs + a_len - new2)
+        first[510:512] = b"\x55\xaa"
+        second = bytearray(512)
+        second[446:462] = ebr1[446:462]
+        second[446 + 8:446 + 16] = struct.pack("<II", a_abs - new2, a_len)
+        second[510:512] = b"\x55\xaa"
+        f.seek(base * 512)
+        f.write(first)
+        f.seek(new2 * 512)
+        f.write(second)
+        f.seek(ebr2_at * 512)
+        f.write(b"\0" * 512)
+
+
+COMMANDS["add-partition"] = add_partition
+COMMANDS["ebr-reorder"] = ebr_reorder
 COMMANDS["gpt-huge"] = gpt_huge
 COMMANDS["ebr-broken"] = ebr_broken
 COMMANDS["vmdk-trap"] = vmdk_trap

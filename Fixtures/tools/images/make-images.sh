@@ -301,8 +301,11 @@ fat_put $H/fat-deep.img 0 t "$deep"
 python3 "$HOSTILE" gpt-huge out/gpt-fat16.img $H/gpt-huge-partition.img
 python3 "$HOSTILE" ebr-broken out/mbr-extended.img $H/ebr-broken.img
 python3 "$HOSTILE" vmdk-trap $C/pc42.vmdk $H/vmdk-descriptor-overflow.vmdk
+python3 "$HOSTILE" add-partition $RAW 0a $H/boot-manager-partition.img
+python3 "$HOSTILE" add-partition $RAW 0b $H/empty-fat32-partition.img
+python3 "$HOSTILE" ebr-reorder out/mbr-extended.img $H/ebr-chain-out-of-order.img
 stage up-to-date-sr1 t
-python3 "$HOSTILE" zip-bad-crc t t.zip
+python3 "$HOSTILE" zip-bad-crc t t.zip && touch -d @873331200 t.zip
 rm -f $H/zip-bad-crc-on-fat.img
 mkfs_fat -F 12 -i 19970954 -n BADCRC -C $H/zip-bad-crc-on-fat.img 1440 >/dev/null
 mcopy -i $H/zip-bad-crc-on-fat.img -m t.zip ::/BACKUP.ZIP

@@ -138,6 +138,8 @@ struct TargetPolicy {
             return Reason(rule: "not-an-archive", verdict: .error,
                 message: split
                     ? "\(target) looks like one part of a multi-volume set and is not readable on its own; join the parts (cat or zip -s 0) and scan the whole archive"
+                    : target == "-"
+                    ? "the bytes on standard input are not a recognised archive (patchaudit reads zip, tar, 7z, CAB and ISO 9660 there; a disk image must be given as a file): \(failure.message)"
                     : "\(target) is not a recognised archive, disk image or directory (patchaudit reads zip, tar, 7z, CAB and ISO 9660, plain or compressed with gzip, bzip2, xz or zstd; raw, E01, VHD, VHDX, VMDK and QCOW2 disk images with FAT or NTFS volumes; and self-extracting packages): \(failure.message)",
                 found: failure.message)
         case .multiVolume:

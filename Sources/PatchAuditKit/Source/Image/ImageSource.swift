@@ -136,23 +136,35 @@ final class ImageWalk {
     }
 
     /// Each partition of the table: FAT and NTFS volumes are walked; others are listed.
+    ///
+    /// Numbers come from the tables themselves, not from TSK (whose table and slot numbers are
+    /// 8-bit and which lists partitions by position on the disk): an MBR primary by its slot,
+    /// a logical drive by its place in the extended chain (from 5), a GPT partition by its
+    /// entry (from 1), others by their order.
     func scanPartitions(of table: TSKVolumeSystem, in image: TSKImage) {
-        var gptTypes: [Int: String] = [:]
-        if table.isGPT { gptTypes = PartitionTables.gptTypes(of: image) }
+        var gpt: [Int64: PartitionTables.GPTEntry] = [:]
+        if table.isGPT {
+            let (entries, more) = PartitionTables.gptEntries(of: image)
+            for entry in entries where gpt[entry.start] == nil { gpt[entry.start] = entry }
+            if more {
+                archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxGPTEntries),
+                    detail: "the GPT has room for more than \(PartitionTables.maxGPTEntries) entries (a standard table has 128); partitions in entries past \(PartitionTables.maxGPTEntries) were not read"))
+            }
+        }
+        var logicals: [Int64: Int] = [:]
         if table.isDOS {
             let chain = PartitionTables.extendedChain(of: image)
+            for (index, start) in chain.logicalStarts.enumerated() where logicals[start] == nil { logicals[start] = 5 + index }
             if let broken = chain.broken { problems.append(.partitionTableDamaged(detail: broken)) }
             if chain.tooLong {
                 archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxLogicalDrives),
                     detail: "the extended partition lists more than \(PartitionTables.maxLogicalDrives) logical drives (a damaged or hostile chain); those after were not read"))
             }
         }
-        // The MBR's own primary entries: TSK's 8-bit table numbers wrap on a long chain, so a
-        // logical drive may claim table 0; a primary is one the MBR itself lists.
+        // The MBR's own primary entries: a primary is one the MBR itself lists.
         let primaryStarts = table.isDOS ? PartitionTables.primaryStarts(of: image) : [:]
         var names = Set<String>()
         var ordinal = 0
-        var logical = 0
         for partition in table.partitions {
             let (start, startOverflow) = partition.start.multipliedReportingOverflow(by: Int64(table.blockSize))
             let (length, lengthOverflow) = partition.length.multipliedReportingOverflow(by: Int64(table.blockSize))
@@ -165,31 +177,27 @@ final class ImageWalk {
             guard partition.isAllocated else { continue }    // the tables themselves, extended containers
             ordinal += 1
             let number: Int
-            if table.isDOS && partition.tableNumber == 0 && (0..<4).contains(partition.slotNumber)
-                && primaryStarts[partition.slotNumber] == partition.start {
-                number = partition.slotNumber + 1
-            } else if table.isDOS {
-                // Logical drives in the order of the chain (TSK lists them so), counted here:
-                // TSK's table numbers are 8-bit and wrap on a long chain.
-                logical += 1
-                guard logical <= PartitionTables.maxLogicalDrives else {
-                    archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxLogicalDrives),
-                        detail: "more than \(PartitionTables.maxLogicalDrives) logical drives; those after were not read"))
-                    break
+            var windowsType: Bool?
+            if table.isDOS {
+                if partition.tableNumber == 0, (0..<4).contains(partition.slotNumber), primaryStarts[partition.slotNumber] == partition.start {
+                    number = partition.slotNumber + 1
+                } else if let logical = logicals[partition.start] {
+                    number = logical
+                } else {
+                    // A logical drive the chain read here does not list (past the limit, or a
+                    // table TSK read otherwise): not numbered, not read.
+                    continue
                 }
-                number = 4 + logical
+                windowsType = PartitionTables.mbrType(inDescription: partition.description).map { PartitionTables.windowsMBR.contains($0) }
             } else if table.isGPT {
-                guard (0..<PartitionTables.maxGPTEntries).contains(partition.slotNumber), ordinal <= PartitionTables.maxGPTEntries else {
-                    archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxGPTEntries),
-                        detail: "the GPT lists partitions beyond entry \(PartitionTables.maxGPTEntries) (a standard table has 128 entries); those were not read"))
-                    break
-                }
-                number = partition.slotNumber + 1
+                guard let entry = gpt[partition.start] else { continue }    // an entry past the limit
+                number = entry.index + 1
+                windowsType = PartitionTables.windowsGPT.contains(entry.type)
             } else {
                 guard ordinal <= PartitionTables.maxGPTEntries else {
                     archives.addLimit(LimitHit(limit: "max-partitions", value: Int64(PartitionTables.maxGPTEntries),
                         detail: "the partition table lists more than \(PartitionTables.maxGPTEntries) partitions; those after were not read"))
-                    break
+                    continue
                 }
                 number = ordinal
             }
@@ -204,21 +212,15 @@ final class ImageWalk {
                 problems.append(.volumeUnreadable(volume: name, detail: "its partition-table entry gives sector \(partition.start) and \(partition.length) sectors, a place no image can have"))
                 continue
             }
-            // Whether the table itself says this is no Windows volume (Linux, swap, reserved).
-            var notWindows: String?
-            if table.isDOS, let type = PartitionTables.mbrType(inDescription: partition.description), PartitionTables.notWindowsMBR.contains(type) {
-                notWindows = partition.description
-            } else if table.isGPT, let type = gptTypes[partition.slotNumber], let kind = PartitionTables.notWindowsGPT[type] {
-                notWindows = kind
-            }
-            scanVolume(in: image, name: name, start: start, length: length, description: partition.description, bare: false, notWindows: notWindows)
+            scanVolume(in: image, name: name, start: start, length: length, description: partition.description, bare: false,
+                       windowsType: windowsType ?? true)
             if archives.outcome.stopped { break }
         }
     }
 
     /// Opens the file system of one volume and walks it, or says why not.
     func scanVolume(in image: TSKImage, name: String, start: Int64, length: Int64, description: String, bare: Bool,
-                    notWindows: String? = nil, tableError: String? = nil) {
+                    windowsType: Bool = true, tableError: String? = nil) {
         var fact = VolumeFact(name: name, start: start, length: length, description: description, fileSystem: nil, state: .scanned, detail: nil)
         let (end, endOverflow) = start.addingReportingOverflow(length)
         let pastEnd: String? = start >= image.size ? "it starts at byte \(start), past the end of the image (\(image.size) bytes)"
@@ -236,12 +238,13 @@ final class ImageWalk {
             fs = try image.openFileSystem(at: start)
         } catch {
             if bare {
-                problems.append(.imageUnreadable(detail: Self.describeUnreadableStart(image, error: tableError ?? error.message)))
+                let said = [tableError, error.message].compactMap { $0 }.joined(separator: "; ")
+                problems.append(.imageUnreadable(detail: Self.describeUnreadableStart(image, error: said)))
                 return
             }
-            if let notWindows, pastEnd == nil {
+            if !windowsType, pastEnd == nil {
                 fact.state = .skipped
-                fact.detail = "the table says \(notWindows): it holds no Windows volume, and no file system patchaudit reads was found there; not scanned"
+                fact.detail = "the table says \(description.isEmpty ? "it is a partition" : description), a type that holds no Windows volume, and no file system patchaudit reads was found there; not scanned"
                 volumes.append(fact)
                 archives.outcome.summary.skippedCount += 1
                 archives.outcome.summary.skipped.append(SkippedEntry(path: name, kind: .volume, detail: fact.detail))
@@ -301,20 +304,30 @@ final class ImageWalk {
 
     /// The largest folder read: TSK holds a folder's entries in memory at once.
     static let maxFolderBytes: Int64 = 64 << 20
+    /// The most NTFS records a volume may claim (TSK walks them all).
+    static let maxMFTRecords: UInt64 = 4_000_000
 
     func walk(_ fs: TSKFileSystem, prefix: [UInt8], volumeName: String, volumeLength: Int64) {
+        // TSK walks every MFT record (to map them to folders) the first time an NTFS folder is
+        // opened; the record count comes from the untrusted $MFT. Past 4 million records (a
+        // 4 GiB MFT, far beyond any disk of the era) the volume is not read, and said so.
+        if fs.isNTFS && fs.lastAddress > Self.maxMFTRecords {
+            archives.addLimit(LimitHit(limit: "max-mft-records", value: Int64(Self.maxMFTRecords),
+                detail: "the NTFS volume \(volumeName.isEmpty ? "of the image" : volumeName) claims \(fs.lastAddress) MFT records, more than \(Self.maxMFTRecords); it was not read"))
+            return
+        }
         // Deleted NTFS files whose index entries are gone are found through their records' own
         // parent reference, which TSK maps while hunting orphans.
         if limits.includeDeleted && fs.isNTFS { fs.findOrphans() }
         var visited = Set<Int64>()
         if let rootBlock = fs.firstBlock(of: fs.rootAddress) { visited.insert(rootBlock) }
         var visitedAddresses = Set<UInt64>([fs.rootAddress])
-        var folders = [Folder(address: fs.rootAddress, path: prefix, depth: 0, size: nil)]
+        var folders = [Folder(address: fs.rootAddress, path: prefix, depth: 0, size: fs.size(of: fs.rootAddress))]
         while let folder = folders.popLast(), !archives.outcome.stopped {
             if let size = folder.size, size > Self.maxFolderBytes {
                 // TSK reads a whole folder into memory before a single entry can be counted.
                 archives.addLimit(LimitHit(limit: "max-folder-bytes", value: Self.maxFolderBytes,
-                    detail: "the folder \(ScanPath(bytes: Array(folder.path.dropLast())).display) claims \(size) bytes of entries, more than \(Self.maxFolderBytes) (about two million names); it was not read"))
+                    detail: "the folder \(folder.depth == 0 ? "at the root of \(volumeName.isEmpty ? "the image" : volumeName)" : ScanPath(bytes: Array(folder.path.dropLast())).display) claims \(size) bytes of entries, more than \(Self.maxFolderBytes) (about two million names); it was not read"))
                 continue
             }
             let directory: TSKDirectory

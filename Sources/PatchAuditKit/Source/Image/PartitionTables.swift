@@ -5,9 +5,10 @@
 ///   (an EBR without its 55 AA signature), and the logical drives after it vanish. The chain is
 ///   followed here too (at most ``maxLogicalDrives`` links, each sector once) so a break is
 ///   reported, never silently dropped.
-/// - GPT entries' type GUIDs: TSK describes a GPT partition by its free-text name, so whether a
-///   partition that holds no readable file system is a Windows one (then: unreadable, review)
-///   or a Linux, swap or reserved one (then: skipped) is decided by its type GUID, read here.
+/// - GPT entries' numbers and type GUIDs: TSK describes a GPT partition by its free-text name
+///   and numbers entries with 8 bits, so a partition's number comes from the table read here,
+///   and whether one that holds no readable file system is a Windows volume (then: unreadable,
+///   review) or another kind (then: skipped) is decided by its type GUID.
 enum PartitionTables {
     /// Logical drives read at most (more is a damaged or hostile chain: a limit, named).
     static let maxLogicalDrives = 64
@@ -15,8 +16,9 @@ enum PartitionTables {
     static let maxGPTEntries = 128
 
     struct ExtendedChain {
-        /// Logical drives the chain lists, as far as it could be followed.
-        var logicalDrives = 0
+        /// The start sector of each logical drive, in the order of the chain (how Linux and
+        /// Windows number them; TSK lists partitions by position on the disk instead).
+        var logicalStarts: [Int64] = []
         /// Why the chain could not be followed to its end, if it could not.
         var broken: String?
         /// The chain lists more than ``maxLogicalDrives`` drives.
@@ -56,14 +58,18 @@ enum PartitionTables {
                     chain.broken = "the extended partition's table at sector \(sector) lies outside the image"
                     break
                 }
+                // An empty first table (all zeros): an extended partition with no drive yet.
+                if sector == base && ebr.allSatisfy({ $0 == 0 }) { break }
                 guard ebr[510] == 0x55, ebr[511] == 0xaa else {
                     chain.broken = "the extended partition's table at sector \(sector) is damaged (no 55 AA signature): logical drives after it could not be read"
                     break
                 }
-                if ebr[446 + 4] != 0 && ebr.u32(446 + 12) != 0 { chain.logicalDrives += 1 }
-                guard chain.logicalDrives <= maxLogicalDrives else {
-                    chain.tooLong = true
-                    break
+                if ebr[446 + 4] != 0 && ebr.u32(446 + 12) != 0 {
+                    guard chain.logicalStarts.count < maxLogicalDrives else {
+                        chain.tooLong = true
+                        break
+                    }
+                    chain.logicalStarts.append(sector + Int64(ebr.u32(446 + 8)))
                 }
                 let next = 446 + 16
                 guard extendedTypes.contains(ebr[next + 4]), ebr.u32(next + 12) != 0 else { break }
@@ -73,22 +79,31 @@ enum PartitionTables {
         return chain
     }
 
-    /// The type GUID of each GPT entry (by entry index, at most ``maxGPTEntries``), as text.
-    static func gptTypes(of image: TSKImage) -> [Int: String] {
+    /// One used GPT entry.
+    struct GPTEntry {
+        var index: Int
+        var start: Int64
+        var type: String
+    }
+
+    /// The used entries of the GPT (at most ``maxGPTEntries``), by the table's own numbering
+    /// (TSK's slot numbers are 8-bit and wrap past entry 127); `more`: the table has more.
+    static func gptEntries(of image: TSKImage) -> (entries: [GPTEntry], more: Bool) {
         for sectorSize in [512, 4096] {
             guard let header = image.read(at: Int64(sectorSize), count: 92), header.starts(with: Array("EFI PART".utf8)) else { continue }
             let entriesLBA = Int64(clamping: header.u64(72)), count = Int(header.u32(80)), entrySize = Int(header.u32(84))
-            guard entrySize >= 128, entrySize <= 4096, entriesLBA > 0, entriesLBA < Int64.max / Int64(sectorSize) else { return [:] }
+            guard entrySize >= 128, entrySize <= 4096, entriesLBA > 0, entriesLBA < Int64.max / Int64(sectorSize) else { return ([], false) }
             let wanted = min(count, maxGPTEntries)
-            guard wanted > 0, let table = image.read(at: entriesLBA * Int64(sectorSize), count: wanted * entrySize) else { return [:] }
-            var types: [Int: String] = [:]
+            guard wanted > 0, let table = image.read(at: entriesLBA * Int64(sectorSize), count: wanted * entrySize) else { return ([], false) }
+            var entries: [GPTEntry] = []
             for index in 0..<wanted {
                 let guid = Array(table[(index * entrySize)..<(index * entrySize + 16)])
-                if guid.contains(where: { $0 != 0 }) { types[index] = text(ofGUID: guid) }
+                guard guid.contains(where: { $0 != 0 }) else { continue }
+                entries.append(GPTEntry(index: index, start: Int64(clamping: table.u64(index * entrySize + 32)), type: text(ofGUID: guid)))
             }
-            return types
+            return (entries, count > maxGPTEntries)
         }
-        return [:]
+        return ([], false)
     }
 
     /// A GUID as written (`EBD0A0A2-B9E5-4433-87C0-68B6B72699C7`): the first three fields are
@@ -103,20 +118,18 @@ enum PartitionTables {
         return String([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
     }
 
-    /// GPT types that hold no Windows volume: skipped when no file system opens there.
-    static let notWindowsGPT: [String: String] = [
-        "E3C9E316-0B5C-4DB8-817D-F92DF00215AE": "Microsoft reserved",
-        "21686148-6449-6E6F-744E-656564454649": "BIOS boot",
-        "0FC63DAF-8483-4772-8E79-3D69D8477DE4": "Linux file system",
-        "0657FD6D-A4AB-43C4-84E5-0933C84B4F4F": "Linux swap",
-        "E6D6D379-F507-44C2-A23C-238F2A3DF928": "Linux LVM",
-        "A19D880F-05FC-4D3B-A006-743F0F84911E": "Linux RAID",
-        "48465300-0000-11AA-AA11-00306543ECAC": "Apple HFS+",
-        "7C3457EF-0000-11AA-AA11-00306543ECAC": "Apple APFS",
+    /// GPT types of Windows volumes (basic data, EFI system, LDM, recovery): one that no file
+    /// system opens on is unreadable (review); any other type is listed as skipped.
+    static let windowsGPT: Set<String> = [
+        "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+        "5808C8AA-7E8F-42E0-85D2-E1E90434CFB3", "AF9B60A0-1431-4F62-BC68-3311714A69AD",
+        "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC",
     ]
 
-    /// MBR types that hold no Windows volume (Linux, swap, LVM, RAID, BSD, HFS, Solaris).
-    static let notWindowsMBR: Set<UInt8> = [0x82, 0x83, 0x8e, 0xfd, 0xa5, 0xa6, 0xa9, 0xaf, 0xbe, 0xbf]
+    /// MBR types of the file systems DOS and Windows used (FAT12/16/32, NTFS, their hidden
+    /// forms, dynamic disks): one that no file system opens on is unreadable (review). Any
+    /// other type (Linux, swap, OS/2 Boot Manager, hibernation, BSD ...) is listed as skipped.
+    static let windowsMBR: Set<UInt8> = [0x01, 0x04, 0x06, 0x07, 0x0b, 0x0c, 0x0e, 0x11, 0x14, 0x16, 0x17, 0x1b, 0x1c, 0x1e, 0x42]
 
     /// The MBR type TSK names in a description such as `Linux (0x83)`.
     static func mbrType(inDescription description: String) -> UInt8? {

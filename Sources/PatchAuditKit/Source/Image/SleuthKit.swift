@@ -147,16 +147,17 @@ final class TSKImage {
 
     /// Opens the file system at byte `offset`: FAT or NTFS, else one of the kinds only named.
     func openFileSystem(at offset: Int64) throws(SleuthKitError) -> TSKFileSystem {
-        var first: String?
+        var said: [String] = []
         for kind in Self.fileSystemKinds {
             if let fs = tsk_fs_open_img(handle, TSK_OFF_T(offset), kind) {
                 tsk_error_reset()
                 return TSKFileSystem(handle: fs, image: self)
             }
-            let message = SleuthKit.takeError("no file system TSK knows was found")
-            if first == nil { first = message }
+            let message = SleuthKit.takeError("not found")
+            // What the FAT and the NTFS probes said: the kinds a Windows volume would be.
+            if said.count < 2 { said.append("\(said.isEmpty ? "FAT" : "NTFS"): \(message)") }
         }
-        throw SleuthKitError(message: first ?? "no file system TSK knows was found")
+        throw SleuthKitError(message: said.joined(separator: "; "))
     }
 }
 
@@ -252,9 +253,6 @@ final class TSKFileSystem {
     /// deleted file record to the folder it was in, so that folder lists it even when its index
     /// entry is gone. Costs a pass over the whole MFT; only for `--include-deleted`.
     func findOrphans() {
-        // The hunt reads every MFT record up to `last_inum`, which the (untrusted) $MFT size
-        // sets: past 4 million records (a 4 GiB MFT, far beyond any disk of the era) it is skipped.
-        guard handle.pointee.last_inum < 4_000_000 else { return }
         if let orphans = tsk_fs_dir_open_meta(handle, handle.pointee.last_inum) {
             tsk_fs_dir_close(orphans)
         }
@@ -270,6 +268,20 @@ final class TSKFileSystem {
         }
         defer { tsk_fs_file_close(file) }
         return TSKFile.firstBlock(of: file)
+    }
+
+    /// The highest metadata address: on NTFS, the MFT's record count, which TSK walks whole
+    /// (to map records to folders) the first time any folder is opened.
+    var lastAddress: UInt64 { UInt64(handle.pointee.last_inum) }
+
+    /// The size the metadata of `address` records (a folder's: the bytes of its entries).
+    func size(of address: UInt64) -> Int64? {
+        guard let file = tsk_fs_file_open_meta(handle, nil, TSK_INUM_T(address)) else {
+            tsk_error_reset()
+            return nil
+        }
+        defer { tsk_fs_file_close(file) }
+        return file.pointee.meta.map { Int64($0.pointee.size) }
     }
 
     /// Opens the directory with metadata address `address` and reads its entries.
