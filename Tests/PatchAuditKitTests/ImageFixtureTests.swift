@@ -31,8 +31,15 @@ import Testing
             var path: String
             var description: String { path }
         }
+        struct Name: Decodable, Sendable {
+            var path: String
+            var tree: String
+            var file: String
+            var name: String
+        }
         var images: [Image]
         var hostile: [Hostile]?
+        var names: [Name]?
     }
 
     static let expected: Expected? = {
@@ -78,6 +85,20 @@ import Testing
             let volume = report.volumes?.first { $0.name == skipped["volume"] }
             #expect(volume?.state == .skipped, "\(image.path): \(skipped)")
             #expect(volume?.fileSystem == skipped["type"])
+        }
+    }
+
+    /// A file known by its 8.3 name only (on NTFS a DOS name set apart from the Win32 name;
+    /// TSK's listing leaves it out, the file's record holds it) is matched, at its long path.
+    @Test func aFileIsMatchedByIts83Name() throws {
+        let names = try #require(Self.expected?.names)
+        #expect(!names.isEmpty)
+        for expected in names {
+            let report = try Self.scan(expected.path)
+            let folder = try FixtureSupport.scanner().scan(target: ArchiveFixtureTests.treePath(expected.tree))
+            #expect(report.verdict == folder.verdict)
+            let files = report.installations.flatMap { $0.evaluations.flatMap(\.files) }
+            #expect(files.contains { $0.path == expected.file && $0.name == expected.name && $0.status == .patched })
         }
     }
 

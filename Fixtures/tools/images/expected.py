@@ -95,6 +95,13 @@ CONTAINERS = [
               segments=["pc42.raw.001", "pc42.raw.002", "pc42.raw.003"]),
 ]
 
+NAMES = [
+    {"path": "hostile/ntfs-dos-name-match.img", "tree": "up-to-date-nt-standalone",
+     "file": "p1/WINNT/SYSTEM32/Exchange transport.dll", "name": "emsmdb32.dll",
+     "description": "MBR + NTFS holding up-to-date-nt-standalone, except that WINNT/SYSTEM32/EMSMDB32.DLL is named 'Exchange transport.dll' with the DOS name EMSMDB32.DLL (not hostile; kept with the odd cases).",
+     "expect": "up-to-date, as the tree: the file is matched by its 8.3 name and reported at its long path"},
+]
+
 HOSTILE = [
     {"path": "hostile/boot-manager-partition.img",
      "description": "containers/pc42.img plus a second primary entry, OS/2 Boot Manager (0x0a), over 64 empty sectors.",
@@ -157,5 +164,5 @@ RUNTIME = [
      "expect": "the partition is reported as having no readable file system; reading stays bounded (no full read of 64 GiB)"},
 ]
 
-print(json.dumps({"comment": COMMENT, "images": IMAGES + CONTAINERS, "hostile": HOSTILE, "runtimeOnly": RUNTIME},
+print(json.dumps({"comment": COMMENT, "images": IMAGES + CONTAINERS, "hostile": HOSTILE, "names": NAMES, "runtimeOnly": RUNTIME},
                  indent=2, ensure_ascii=False))

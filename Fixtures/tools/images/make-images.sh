@@ -187,6 +187,17 @@ ntfs_volume ntfs.part $NTFSSEC $P63 NT4 t
 mbr out/mbr-ntfs.img $((P63 + NTFSSEC + 1)) 0x19970906 "start=$P63, size=$NTFSSEC, type=7, bootable"
 put_at out/mbr-ntfs.img $P63 ntfs.part
 
+note hostile/ntfs-dos-name-match.img
+# A watched file known by its 8.3 (DOS) name only: its Win32 name is another.
+stage up-to-date-nt-standalone t
+mv t/WINNT/SYSTEM32/EMSMDB32.DLL "t/WINNT/SYSTEM32/Exchange transport.dll"
+echo EMSMDB32.DLL > "t/WINNT/SYSTEM32/Exchange transport.dll.dosname"
+redate t
+ntfs_volume ntfs.part $NTFSSEC $P63 DOSNAME t
+mkdir -p out/hostile
+mbr out/hostile/ntfs-dos-name-match.img $((P63 + NTFSSEC + 1)) 0x19970955 "start=$P63, size=$NTFSSEC, type=7, bootable"
+put_at out/hostile/ntfs-dos-name-match.img $P63 ntfs.part
+
 note mbr-fat16-ext2.img
 stage patch-needed-sr1 t
 mbr out/mbr-fat16-ext2.img $((DISK + 2048)) 0x19970907 \

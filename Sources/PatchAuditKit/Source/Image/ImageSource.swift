@@ -362,6 +362,9 @@ final class ImageWalk {
                     guard entry.type == TSK_FS_NAME_TYPE_REG else { return .counted }
                     if let matched = match(entry) { return .matched(matched, Array(name)) }
                     if ArchiveSource.isArchiveName(name) { return .archive(Array(name)) }
+                    // On NTFS a DOS name set apart from the Win32 name is not in TSK's listing:
+                    // files with a watched name's extension have their record's names read.
+                    if fs.isNTFS && hasWatchedExtension(name) { return .dosNameCandidate(Array(name)) }
                     return .counted
                 } ?? .skip
                 switch step {
@@ -410,6 +413,13 @@ final class ImageWalk {
                     if let entry = directory.entry(index), entry.isRegularFile {
                         openArchive(entry, path: ScanPath(bytes: folder.path + name))
                     }
+                case .dosNameCandidate(let name):
+                    guard let entry = directory.entry(index), entry.isRegularFile else { continue }
+                    for other in entry.recordNames() where other != name {
+                        guard let matched = other.withUnsafeBufferPointer({ source.matcher.match($0.baseAddress!, count: $0.count) }) else { continue }
+                        readMatched(entry, matched: matched, path: ScanPath(bytes: folder.path + name), volumeLength: volumeLength, deleted: false)
+                        break
+                    }
                 case .skip, .counted, .deleted:
                     break
                 }
@@ -424,6 +434,18 @@ final class ImageWalk {
         case matched(String, [UInt8])
         case archive([UInt8])
         case deleted(String, [UInt8])
+        case dosNameCandidate([UInt8])
+    }
+
+    /// The extensions of the watched names (`.dll`, `.exe`), lower case.
+    lazy var watchedExtensions: Set<[UInt8]> = Set(source.matcher.names.compactMap { name in
+        let bytes = Array(name.utf8)
+        return bytes.lastIndex(of: 0x2e).map { Array(bytes[$0...]) }
+    })
+
+    func hasWatchedExtension(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let dot = name.lastIndex(of: 0x2e), name.count - dot <= 4 else { return false }
+        return watchedExtensions.contains(Array(lowercasedASCII(name[dot...])))
     }
 
     /// The watched name an entry has, by its long name or its 8.3 name.

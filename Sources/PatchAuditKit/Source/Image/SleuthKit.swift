@@ -434,6 +434,36 @@ final class TSKFile {
         return true
     }
 
+    /// The names an NTFS file record holds in its `$FILE_NAME` attributes (the Win32 name and,
+    /// where it differs, the DOS 8.3 name), ASCII ones only, at most 8. TSK's folder listing
+    /// leaves out the DOS-namespace entries, so a DOS name is only found here.
+    func recordNames() -> [[UInt8]] {
+        var names: [[UInt8]] = []
+        let count = min(Int(tsk_fs_file_attr_getsize(handle)), 64)
+        for index in 0..<max(0, count) where names.count < 8 {
+            guard let attribute = tsk_fs_file_attr_get_idx(handle, Int32(index)) else {
+                tsk_error_reset()
+                continue
+            }
+            let fields = attribute.pointee
+            guard fields.type == TSK_FS_ATTR_TYPE_NTFS_FNAME, fields.flags.rawValue & TSK_FS_ATTR_RES.rawValue != 0,
+                  let buffer = fields.rd.buf else { continue }
+            // $FILE_NAME: name length (UTF-16 units) at byte 64, the name from byte 66.
+            let available = min(Int(fields.rd.buf_size), Int(clamping: fields.size))
+            guard available >= 66 else { continue }
+            let length = Int(buffer[64])
+            guard 66 + 2 * length <= available else { continue }
+            var name: [UInt8] = []
+            for unit in 0..<length {
+                let low = buffer[66 + 2 * unit], high = buffer[67 + 2 * unit]
+                guard high == 0, low < 0x80, low != 0 else { name = []; break }
+                name.append(low)
+            }
+            if !name.isEmpty { names.append(name) }
+        }
+        return names
+    }
+
     /// The size a recovered deleted file's record gives.
     var recoveredSize: Int64? { recovered?.pointee.meta.map { Int64($0.pointee.size) } }
 
