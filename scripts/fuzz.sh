@@ -38,6 +38,10 @@ say() { printf '==> %s\n' "$*" >&2; }
 # Linked by lld (in the Swift toolchain): gold prints "Cannot export local symbol" for each of
 # the sanitizer runtime's hidden symbols, about 140 lines per target.
 sanitize=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)
+# SwiftPM keeps the build plan of a path dependency between builds: a source file added to the
+# main package since the last fuzz build would be missing from it ("cannot find ... in scope").
+# Planning again costs a second.
+rm -f "$repo"/Fuzz/.build/*/debug/description.json
 say "building ${targets[*]} (swift build --package-path Fuzz ${sanitize[*]})"
 for target in "${targets[@]}"; do
     swift build --package-path "$repo/Fuzz" "${sanitize[@]}" --product "$target" >&2
