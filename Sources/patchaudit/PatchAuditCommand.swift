@@ -22,6 +22,6 @@ struct PatchAuditCommand: AsyncParsableCommand {
         Shell completions: patchaudit --generate-completion-script bash|zsh|fish
         """,
         version: PatchAudit.version,
-        subcommands: [ScanCommand.self, InspectCommand.self, ManifestCommand.self, WorkerCommand.self]
+        subcommands: [ScanCommand.self, MergeCommand.self, InspectCommand.self, ManifestCommand.self, WorkerCommand.self]
     )
 }

@@ -49,8 +49,32 @@ struct ScanCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Folders and archive files to scan (- for an archive on standard input).", valueName: "target"))
-    var targets: [String]
+    @Argument(help: ArgumentHelp("Folders, archives and disk images to scan (- for an archive on standard input).", valueName: "target"))
+    var targets: [String] = []
+
+    @Option(name: .customLong("targets"), help: ArgumentHelp("Also scan the targets listed in this file, one per line (- for standard input; blank lines and # comments are ignored; repeatable).", valueName: "file"))
+    var targetLists: [String] = []
+
+    @Option(name: .customLong("targets0"), help: ArgumentHelp("Also scan the targets listed in this file, NUL-separated as find -print0 writes them (- for standard input; repeatable).", valueName: "file"))
+    var targetLists0: [String] = []
+
+    @Flag(help: "Resume an interrupted run: targets that already have a complete line in the --output file (ndjson, same manifests) are not scanned again, and new lines are appended.")
+    var resume = false
+
+    @Flag(help: "With --resume: scan the targets whose earlier result was error again.")
+    var retryErrors = false
+
+    @Option(help: ArgumentHelp("Scan only shard I of N (1-based): the targets whose name hashes to it. Without it, Slurm's SLURM_ARRAY_TASK_ID/_COUNT/_MIN, or Kubernetes' JOB_COMPLETION_INDEX with --shard-total, choose the shard.", valueName: "I/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("How many shards a Kubernetes Indexed Job's JOB_COMPLETION_INDEX counts from (the Job's completions).", valueName: "N"))
+    var shardTotal: Int?
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary on standard error (warnings and errors still show).")
+    var quiet = false
+
+    @Flag(help: "Print a progress line to standard error every 10 s even when it is not a terminal (for the logs of batch jobs).")
+    var progress = false
 
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
     var manifests: [String] = []
@@ -112,9 +136,20 @@ struct ScanCommand: AsyncParsableCommand {
         if targets.filter({ $0 == "-" }).count > 1 {
             throw ValidationError("standard input (-) can be named only once")
         }
-        if let output, let refusal = OutputFiles.refusal(for: output, targets: targets, inputs: manifests + trust.trustedKeyPaths) {
-            throw ValidationError("--output: \(refusal)")
+        if (targetLists + targetLists0).filter({ $0 == "-" }).count + (targets.contains("-") ? 1 : 0) > 1 {
+            throw ValidationError("standard input (-) can be read only once: as a target or as one --targets list")
         }
+        if targets.isEmpty && targetLists.isEmpty && targetLists0.isEmpty {
+            throw ValidationError("name at least one target, or a list of them with --targets FILE")
+        }
+        if resume {
+            guard output != nil, format == .ndjson else {
+                throw ValidationError("--resume needs --format ndjson and --output FILE: that file is the journal it resumes from")
+            }
+        } else if retryErrors {
+            throw ValidationError("--retry-errors goes with --resume")
+        }
+        if quiet && progress { throw ValidationError("--quiet and --progress contradict each other; choose one") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard maxFileSize >= 1 else { throw ValidationError("--max-file-size must be at least 1 byte") }
         guard maxEntries >= 1 else { throw ValidationError("--max-entries must be at least 1") }
@@ -140,6 +175,11 @@ struct ScanCommand: AsyncParsableCommand {
 
     func scan() async throws {
         prepareForScanning()
+        let started = ContinuousClock.now
+        let (run, shardNote) = try selectTargets()
+        if let output, let refusal = OutputFiles.refusal(for: output, targets: run, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0) {
+            throw failure("--output: \(refusal)", status: ExitStatus.usage, then: "Nothing was scanned.")
+        }
         let loaded: [LoadedManifest]
         let keys = try trust.keys()
         do {
@@ -167,68 +207,147 @@ struct ScanCommand: AsyncParsableCommand {
         // ndjson lines are written as each worker renders them (from the same model, with the
         // same manifests): the report is then encoded once, not decoded and encoded again here.
         setup.renderLines = format == .ndjson
-        let pool = WorkerPool(executable: executable, arguments: ["worker"], setup: setup, jobs: jobs)
+        var pool = WorkerPool(executable: executable, arguments: ["worker"], setup: setup, jobs: jobs)
         // A worker that dies while a request is being written to it must not end this
         // process with SIGPIPE: writes then fail with EPIPE, and the worker's death is reported.
         // (A closed standard output still ends patchaudit with SIGPIPE: OutputSink re-raises it.)
         signal(SIGPIPE, SIG_IGN)
 
-        let sink = try OutputSink(path: output)
-        let table = TableReport(colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true)
-        let format = self.format
-        let progress = Progress(total: targets.count, enabled: isatty(STDERR_FILENO) == 1 && !(format == .table && sink.isTerminal))
         let uses = loaded.map(ManifestUse.init)
-        if format == .table { try sink.write(Data(table.renderManifests(uses).utf8)) }
-        if format == .hashdeep {
-            let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            try sink.write(Data(HashdeepReport.header(invokedFrom: FileManager.default.currentDirectoryPath, command: command).utf8))
-        }
-        let results: [ScanResult]
-        do {
-            let emit: @Sendable (ScanResult) throws -> Void = { result in
-                progress.finished(target: result.target, verdict: result.verdict)
-                switch (format, result) {
-                case (.ndjson, .line(_, _, let bytes)): try sink.write(Data(bytes))
-                case (.ndjson, .report(let report)): try sink.write(JSONReport.line(report, manifests: uses))
-                case (.table, .report(let report)): try sink.write(Data(table.render(report).utf8))
-                case (.hashdeep, .report(let report)): try sink.write(Data(HashdeepReport.rows(report).utf8))
-                case (.json, _), (.table, .line), (.hashdeep, .line): break
-                }
+        var summary = RunSummary()
+        summary.shard = shardNote?.shard.description
+        if let shardNote, !quiet { note(shardNote.text) }
+        let sink: OutputSink
+        var pending = run
+        if resume, let output {
+            let journal: ResumeJournal
+            (sink, journal) = try OutputSink.resuming(path: output, manifestDigests: uses.map(\.sha256), retryErrors: retryErrors)
+            pending = run.filter { journal.done[$0] == nil }
+            for target in run {
+                if let facts = journal.done[target] { summary.add(facts.verdict, cause: facts.cause, resumed: true) }
             }
+            if !quiet { note("patchaudit: resuming \(output): \(journal.summary); \(pending.count) of \(run.count) targets left to scan") }
+        } else {
+            sink = try OutputSink(path: output)
+        }
+
+        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        let stream = ReportStream(format: format, manifests: uses,
+                                  colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,
+                                  hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try sink.write($0) }
+        let display = ProgressDisplay(mode: progressMode(resultsOnTerminal: sink.isTerminal), total: pending.count)
+        pool.onStart = { display.started(index: $0, target: $1) }
+        let tally = Tally(summary)
+        let emit: @Sendable (Int, ScanResult) throws -> Void = { index, result in
+            display.finished(index: index, verdict: result.verdict)
+            tally.add(result.verdict, cause: result.errorCause)
+            switch result {
+            case .line(_, let verdict, let bytes): try stream.add(line: bytes, verdict: verdict)
+            case .report(let report): try stream.add(report)
+            }
+        }
+        try stream.begin()
+        display.begin()
+        do {
             if inProcess {
                 let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
-                results = try await scanner.scan(targets: targets) { try emit(.report($0)) }.map { .report($0) }
+                let order = Counter()
+                _ = try await scanner.scan(targets: pending) { try emit(order.next(), .report($0)) }
             } else {
-                results = try await pool.scan(targets: targets, keepReports: format == .json, emit: emit)
+                let order = Counter()
+                _ = try await pool.scan(targets: pending, keepReports: false) { try emit(order.next(), $0) }
             }
         } catch let refused as WorkerPool.SetupRefused {
+            display.end()
             FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n".utf8))
             throw ExitCode(78)
         }
-        if format == .json {
-            let reports = results.compactMap { result -> TargetReport? in
-                if case .report(let report) = result { return report }
-                return nil
-            }
-            try sink.write(JSONReport.document(ScanReport(manifests: uses, targets: reports)))
-        }
-        if format == .table && results.count > 1 {
-            try sink.write(Data(summaryLine(results.map(\.verdict)).utf8))
-        }
-        progress.end()
+        display.end()
+        summary = tally.summary
+        try stream.finish(summary)
         try sink.close()
-        let status = failOn.exitStatus(for: results.map(\.verdict))
+        if summary.targets > 1 && !quiet {
+            note("patchaudit: " + summary.text(elapsed: Self.seconds(ContinuousClock.now - started)))
+        }
+        let status = failOn.exitStatus(for: summary.verdictsPresent)
         if status != 0 { throw ExitCode(status) }
     }
 
-    func summaryLine(_ verdicts: [Verdict]) -> String {
-        var counts: [Verdict: Int] = [:]
-        for verdict in verdicts { counts[verdict, default: 0] += 1 }
-        let parts = Verdict.allCases.sorted { $0.severity > $1.severity }.compactMap { verdict in
-            counts[verdict].map { "\($0) \(verdict.rawValue)" }
+    /// The targets of this run: the positional ones, then each list's, each once; of them, the
+    /// shard's when there is one (and the line that says so).
+    func selectTargets() throws -> (targets: [String], shard: ShardNote?) {
+        var list = TargetList()
+        for target in targets { list.add(target) }
+        do {
+            for path in targetLists { try list.add(listAt: path, separator: .newline) }
+            for path in targetLists0 { try list.add(listAt: path, separator: .nul) }
+        } catch {
+            throw failure(error.description, status: ExitStatus.usage, then: "Nothing was scanned.")
         }
-        return "\(verdicts.count) targets: \(parts.joined(separator: ", "))\n"
+        if list.targets.isEmpty {
+            throw failure("the target lists name no target (only blank lines and comments)", status: ExitStatus.usage, then: "Nothing was scanned.")
+        }
+        let selected: (shard: Shard, origin: Shard.Origin)?
+        do {
+            selected = try Shard.select(flag: shard, shardTotal: shardTotal, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw failure(error.description, status: ExitStatus.usage, then: "Nothing was scanned.")
+        }
+        guard let selected else { return (list.targets, nil) }
+        let mine = list.targets.filter(selected.shard.contains)
+        return (mine, ShardNote(shard: selected.shard, origin: selected.origin, taken: mine.count, of: list.targets.count))
     }
+
+    /// Which shard ran, from where, and how many targets it took: said on standard error.
+    struct ShardNote {
+        var shard: Shard
+        var origin: Shard.Origin
+        var taken: Int
+        var of: Int
+
+        var text: String {
+            let from = switch origin {
+            case .flag: "--shard"
+            case .slurm: "SLURM_ARRAY_TASK_ID"
+            case .kubernetes: "JOB_COMPLETION_INDEX"
+            }
+            return "patchaudit: shard \(shard) (from \(from)): \(taken) of \(of) targets"
+        }
+    }
+
+    func progressMode(resultsOnTerminal: Bool) -> ProgressDisplay.Mode {
+        if quiet { return .off }
+        let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+        // Results on the same terminal would be torn by a line redrawn between them.
+        if stderrIsTerminal && !resultsOnTerminal { return .terminal }
+        return progress ? .log : .off
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// The run's summary as results arrive (from the emit callback, under WorkerPool's lock).
+final class Tally: @unchecked Sendable {
+    // @unchecked Sendable: `value` is touched with `lock` held.
+    private let lock = NSLock()
+    private var value: RunSummary
+
+    init(_ summary: RunSummary) { value = summary }
+
+    func add(_ verdict: Verdict, cause: String?) { lock.withLock { value.add(verdict, cause: cause) } }
+
+    var summary: RunSummary { lock.withLock { value } }
+}
+
+/// The position of each result in the run: results are emitted in target order, one at a time.
+final class Counter: @unchecked Sendable {
+    // @unchecked Sendable: `count` is touched with `lock` held.
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int { lock.withLock { defer { count += 1 }; return count } }
 }
 
 /// What every command that scans sets up first: as many descriptors as the walker may use, and
@@ -245,6 +364,10 @@ func prepareForScanning() {
 }
 
 /// Where results go: standard output or the `--output` file.
+///
+/// A regular `--output` file is synced (fsync) at least every ``syncInterval`` while lines are
+/// written and when it is closed, so that after a crash of the machine, not only of the
+/// process, an ndjson journal lost at most the last few seconds (`--resume` scans those again).
 final class OutputSink: @unchecked Sendable {
     // @unchecked Sendable: written only from the scan's emit callback, which WorkerPool.scan
     // calls under one lock (in target order, never two at once); closed once, after the scan.
@@ -252,40 +375,104 @@ final class OutputSink: @unchecked Sendable {
     /// The `--output` file (nil for standard output, which is not ours to close).
     private var owned: OwnedDescriptor?
     let isTerminal: Bool
+    /// Whether the output is a regular file (synced), not a pipe, FIFO or device.
+    private let isRegular: Bool
+    private var lastSync = ContinuousClock.now
+    static let syncInterval: Duration = .seconds(2)
 
     init(path: String?) throws {
         guard let path else {
             descriptor = .standardOutput
             owned = nil
             isTerminal = isatty(STDOUT_FILENO) == 1
+            isRegular = false
             return
         }
+        let file = try Self.open(path, then: "Nothing was scanned.")
+        if case .success(let status) = file.status(), (status.st_mode & S_IFMT) == S_IFREG {
+            _ = ftruncate(file.raw.rawValue, 0)
+            isRegular = true
+        } else {
+            isRegular = false
+        }
+        OutputFiles.clearNonBlocking(file.raw)
+        descriptor = file.raw
+        owned = consume file
+        isTerminal = false
+    }
+
+    private init(appendingTo file: consuming OwnedDescriptor) {
+        descriptor = file.raw
+        owned = consume file
+        isTerminal = false
+        isRegular = true
+    }
+
+    /// Opens `path` for writing without truncating it: O_NONBLOCK, so a FIFO without a reader
+    /// is an error (ENXIO), not a hang; a regular file with other names is refused.
+    private static func open(_ path: String, flags: Int32 = O_WRONLY | O_CREAT | O_NONBLOCK, then: String) throws -> OwnedDescriptor {
         // open(2), not FileManager.createFile: that one writes a new file and renames it over
         // the path, which would replace a device such as /dev/stdout or a named pipe.
-        // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a hang; cleared after.
-        // No O_TRUNC: the file is checked first, then emptied.
-        switch Syscalls.create(path: path, flags: O_WRONLY | O_CREAT | O_NONBLOCK, mode: 0o644) {
+        switch Syscalls.create(path: path, flags: flags, mode: 0o644) {
         case .failure(let error):
             let reason = error == .noSuchAddressOrDevice ? "it is a FIFO with no reader" : error.text
-            throw failure("cannot write --output \(path): \(reason)", status: ExitStatus.cannotWrite, then: "Nothing was scanned.")
+            throw failure("cannot write --output \(path): \(reason)", status: ExitStatus.cannotWrite, then: then)
         case .success(let file):
             if case .success(let status) = file.status(), (status.st_mode & S_IFMT) == S_IFREG {
                 // Results are written in place: a file with other names could be a file of the evidence.
                 guard status.st_nlink <= 1 else {
-                    throw failure("--output \(path) has \(status.st_nlink) hard links, and one of them could be a file of the evidence; write the results to a new file", status: ExitStatus.usage, then: "Nothing was scanned.")
+                    throw failure("--output \(path) has \(status.st_nlink) hard links, and one of them could be a file of the evidence; write the results to a new file", status: ExitStatus.usage, then: then)
                 }
-                _ = ftruncate(file.raw.rawValue, 0)
             }
-            OutputFiles.clearNonBlocking(file.raw)
-            descriptor = file.raw
-            owned = consume file
-            isTerminal = false
+            return file
         }
+    }
+
+    /// `--resume`: reads the journal at `path` (a regular file, or none yet), leaves in it only
+    /// the lines that stand (``ResumeJournal``), and returns a sink that appends after them.
+    /// Lines are dropped from the middle by writing the kept ones to a new file beside it,
+    /// synced, and renamed over it: a kill during the rewrite leaves the old file or the new one.
+    static func resuming(path: String, manifestDigests: [String], retryErrors: Bool) throws -> (OutputSink, ResumeJournal) {
+        let then = "Nothing was scanned."
+        let file = try open(path, flags: O_RDWR | O_CREAT | O_NONBLOCK, then: then)
+        guard case .success(let status) = file.status(), (status.st_mode & S_IFMT) == S_IFREG else {
+            throw failure("--resume: --output \(path) is not a regular file, so it cannot be resumed from; name a file", status: ExitStatus.usage, then: then)
+        }
+        OutputFiles.clearNonBlocking(file.raw)
+        let journal: ResumeJournal
+        do {
+            journal = try ResumeJournal(descriptor: file.raw.rawValue, name: path, manifestDigests: manifestDigests, retryErrors: retryErrors)
+        } catch {
+            throw failure(error.description, status: ExitStatus.usage, then: then)
+        }
+        if journal.needsRewrite {
+            var kept = Data()
+            for span in journal.kept {
+                guard let line = NDJSONFile.line(at: span, in: file.raw.rawValue) else {
+                    throw failure("--resume: \(path) changed while it was read; is another run writing it?", status: ExitStatus.cannotWrite, then: then)
+                }
+                kept.append(contentsOf: line)
+                kept.append(0x0a)
+            }
+            try OutputFiles.write(kept, to: path, mode: status.st_mode & 0o7777)
+        } else if journal.extent.torn > 0 {
+            guard ftruncate(file.raw.rawValue, off_t(journal.extent.complete)) == 0, fsync(file.raw.rawValue) == 0 else {
+                throw failure("--resume: cannot cut the last, incomplete line off \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite, then: then)
+            }
+        }
+        try? file.close()
+        let appending = try Self.open(path, flags: O_WRONLY | O_APPEND | O_NONBLOCK, then: then)
+        OutputFiles.clearNonBlocking(appending.raw)
+        return (OutputSink(appendingTo: appending), journal)
     }
 
     func write(_ data: Data) throws {
         switch Syscalls.write(descriptor, data) {
-        case .success: return
+        case .success:
+            if isRegular, ContinuousClock.now - lastSync >= Self.syncInterval {
+                _ = fsync(descriptor.rawValue)
+                lastSync = .now
+            }
         case .failure(.brokenPipe):
             // The reader is gone (`patchaudit scan ... | head`): end as Unix tools do, by SIGPIPE,
             // which the scan otherwise ignores for its workers' pipes.
@@ -297,7 +484,11 @@ final class OutputSink: @unchecked Sendable {
         }
     }
 
-    func close() throws { try owned.take()?.close() }
+    func close() throws {
+        guard let file = owned.take() else { return }
+        if isRegular { _ = fsync(file.raw.rawValue) }
+        try file.close()
+    }
 }
 
 /// The manifests a command uses: the ones named with --manifest, else the shipped ones.
@@ -310,32 +501,6 @@ enum ManifestSelection {
         case .failure(let error):
             throw error
         }
-    }
-}
-
-/// "[3/120] /mnt/pc42: patch-needed" on standard error, only when it is a terminal and the
-/// results do not go to that same terminal.
-final class Progress: @unchecked Sendable {
-    // @unchecked Sendable: `done` is touched only from the scan's emit callback, which
-    // WorkerPool.scan calls under one lock (in target order, never two at once).
-    private var done = 0
-    private let total: Int
-    private let enabled: Bool
-
-    init(total: Int, enabled: Bool) {
-        self.total = total
-        self.enabled = enabled
-    }
-
-    func finished(target: String, verdict: Verdict) {
-        done += 1
-        guard enabled else { return }
-        // The target is evidence-side text (a file name): escaped like every other place that shows it.
-        FileHandle.standardError.write(Data("\u{1b}[2K\r[\(done)/\(total)] \(TerminalText.safe(target)): \(verdict.rawValue)".utf8))
-    }
-
-    func end() {
-        if enabled && done > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
 

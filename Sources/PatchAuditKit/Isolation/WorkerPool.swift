@@ -33,6 +33,9 @@ public struct WorkerPool: Sendable {
     public var setup: WorkerSetup
     /// Workers running at once.
     public var jobs: Int
+    /// Told when a worker starts on a target (its index in the run and the target), for
+    /// progress displays; called from any task.
+    public var onStart: (@Sendable (Int, String) -> Void)?
 
     public init(executable: String, arguments: [String], setup: WorkerSetup, jobs: Int) {
         self.executable = executable
@@ -48,8 +51,8 @@ public struct WorkerPool: Sendable {
     }
 
     /// Scans `targets`, handing each report to `emit` in target order. Returns every result,
-    /// or with `keepReports` false only each target's verdict (``ScanResult/verdictOnly``),
-    /// so that a run over thousands of targets whose output is streamed holds no reports.
+    /// or with `keepReports` false none: a run over thousands of targets whose output is
+    /// streamed keeps nothing of a target once `emit` has it.
     public func scan(targets: [String], keepReports: Bool = true, emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
         let queue = TargetQueue(targets)
         let order = InOrder(count: targets.count, keep: keepReports, emit: emit)
@@ -89,7 +92,7 @@ public struct WorkerPool: Sendable {
         func deliver(_ index: Int, _ result: ScanResult) throws {
             try lock.withLock {
                 if let failure { throw failure }
-                guard results.indices.contains(index), results[index] == nil else { return }
+                guard results.indices.contains(index), index >= next, results[index] == nil else { return }
                 results[index] = result
                 while next < results.count, let ready = results[next] {
                     try emitNext(ready)
@@ -106,7 +109,7 @@ public struct WorkerPool: Sendable {
                 failure = error
                 throw error
             }
-            results[next] = keep ? result : result.verdictOnly
+            results[next] = keep ? result : nil
             next += 1
         }
 
@@ -118,7 +121,7 @@ public struct WorkerPool: Sendable {
                 while next < results.count {
                     try emitNext(results[next] ?? missing(next))
                 }
-                return results.compactMap { $0 }
+                return keep ? results.compactMap { $0 } : []
             }
         }
     }
@@ -147,6 +150,7 @@ public struct WorkerPool: Sendable {
                 return
             }
             if first.target == "-" {
+                onStart?(first.index, first.target)
                 try deliver((first.index, try await scanStandardInput(first)))
                 continue
             }
@@ -186,6 +190,7 @@ public struct WorkerPool: Sendable {
                 while true {
                     let item: TargetQueue.Item? = waiting.isEmpty ? await queue.take() : waiting.removeFirst()
                     guard let item, item.target == "-" else { return item }
+                    onStart?(item.index, item.target)
                     try deliver((item.index, try await scanStandardInput(item)))
                 }
             }
@@ -243,6 +248,7 @@ public struct WorkerPool: Sendable {
                         next = try await nextTarget()
                     }
                     guard let current = inFlight.first else { break }
+                    onStart?(current.index, current.target)
                     switch try await session.awaitReport(for: current, timeout: setup.targetTimeout, signal: signal) {
                     case .report(let report):
                         try deliver((current.index, report))

@@ -136,8 +136,15 @@ public enum ScanResult: Sendable {
         }
     }
 
-    /// The target and its verdict only: what a run keeps of a result it has written out.
-    public var verdictOnly: ScanResult { .line(target: target, verdict: verdict, bytes: []) }
+    /// For an `error` target, why: its first reason's rule (`target-timeout`, `worker-crashed`,
+    /// `archive-corrupt`); nil for other verdicts.
+    public var errorCause: String? {
+        guard verdict == .error else { return nil }
+        switch self {
+        case .report(let report): return report.reasons.first?.rule
+        case .line(_, _, let bytes): return NDJSONFile.Facts(line: bytes)?.cause
+        }
+    }
 }
 
 /// Everything a worker needs besides its requests, passed on its command line: manifests by
