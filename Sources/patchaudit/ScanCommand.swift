@@ -46,6 +46,8 @@ struct ScanCommand: AsyncParsableCommand {
           patchaudit scan /mnt/pc* --format ndjson --jobs 4 > fleet.ndjson
           patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
           patchaudit scan pc42.zip --format hashdeep > pc42.hashdeep
+          patchaudit scan --targets fleet.txt --format ndjson --output fleet.ndjson --resume
+          patchaudit scan --targets fleet.txt --shard 3/16 --format ndjson --output shard-3.ndjson --resume
         """
     )
 
@@ -266,7 +268,8 @@ struct ScanCommand: AsyncParsableCommand {
         summary = tally.summary
         try stream.finish(summary)
         try sink.close()
-        if summary.targets > 1 && !quiet {
+        // A table on the terminal already ends with the summary line.
+        if summary.targets > 1 && !quiet && !(format == .table && sink.isTerminal) {
             note("patchaudit: " + summary.text(elapsed: Self.seconds(ContinuousClock.now - started)))
         }
         let status = failOn.exitStatus(for: summary.verdictsPresent)

@@ -102,8 +102,10 @@ import Testing
 
         let journal = folder.appendingPathComponent("journal.ndjson").path
         var generator = SystemRandomNumberGenerator()
+        // Killed 4 to 8 times at random moments, then left to finish.
+        let kills = Int.random(in: 4...8, using: &generator)
         var interrupted = 0, finished = false, attempts = 0
-        while !finished && attempts < 60 {
+        while !finished && attempts <= kills {
             attempts += 1
             let process = Process()
             process.executableURL = CLITests.binary
@@ -111,18 +113,20 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Between 30 and 700 ms: early kills land while workers start, later ones mid-line.
-            usleep(UInt32.random(in: 30_000...700_000, using: &generator))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                let done = (try? Self.sortedLines(journal).count) ?? 0
-                if done < expected.count { interrupted += 1 }
-            } else {
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 3)
-                finished = true
+            if attempts <= kills {
+                // Between 50 ms and 1.5 s: early kills land while workers start, later ones mid-line.
+                usleep(UInt32.random(in: 50_000...1_500_000, using: &generator))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    let done = (try? Self.sortedLines(journal).count) ?? 0
+                    if done < expected.count { interrupted += 1 }
+                    continue
+                }
             }
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 3)
+            finished = true
         }
         #expect(finished, "the run never finished in \(attempts) attempts")
         #expect(interrupted >= 2, "only \(interrupted) kills landed before the end: the test proved little")

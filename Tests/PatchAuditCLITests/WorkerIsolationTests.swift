@@ -97,7 +97,7 @@ import Testing
         #expect(table.status == 3)
         #expect(table.text.contains("\(bad)  ERROR"))
         #expect(table.text.contains("SIGSEGV"))
-        #expect(table.text.contains("3 targets: 1 error (worker-crashed), 1 patch-needed, 1 up-to-date"))
+        #expect(table.text.contains("3 targets: 1 error (1 worker-crashed), 1 patch-needed, 1 up-to-date"))
     }
 
     @Test func standardInputHasAWorkerOfItsOwn() throws {
