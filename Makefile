@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fuzz fuzz-smoke sanitize fixtures bench install clean
+.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fleet-check fuzz fuzz-smoke sanitize fixtures bench install clean
 
 all: build
 
@@ -33,8 +33,9 @@ test: deps
 # The whole suite, in place: Swift tests (unit, fixture trees, CLI end to end), the
 # cross-check of `inspect` against pefile on wine's DLLs from Debian, the manifests against
 # their JSON Schema with an independent validator, and the interop check (manifest keys and
-# signatures against openssl, hashdeep lists against hashdeep).
-check: unit-test pefile-check schema-check interop-check fuzz-smoke
+# signatures against openssl, hashdeep lists against hashdeep), and the fleet check (a 3,000-target
+# list killed and resumed, shards merged: scripts/check-fleet-resume.sh).
+check: unit-test pefile-check schema-check interop-check fleet-check fuzz-smoke
 
 # libFuzzer + AddressSanitizer over each parser of untrusted bytes (scripts/fuzz.sh,
 # Fuzz/README.md). `make fuzz` runs each target FUZZ_SECONDS (default 600); the suite runs each
@@ -65,6 +66,11 @@ schema-check: build
 
 interop-check: build
 	bash scripts/check-interop.sh $(BIN)
+
+# A 3,000-target list from a file and from stdin, killed with SIGKILL at random moments and
+# resumed until it equals the uninterrupted run; 4 Slurm shards merged equal the single run.
+fleet-check: build
+	KILLS=6 bash scripts/check-fleet-resume.sh $(BIN)
 
 # Regenerates Fixtures/ (mingw-w64, archivers, hashdeep, and for disk images dosfstools,
 # mtools, fdisk, ntfs-3g, qemu-utils and ewf-tools are installed by the scripts; the results
