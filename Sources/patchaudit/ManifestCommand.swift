@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PatchAuditKit
+import SystemPackage
 
 /// `patchaudit manifest ...`: make manifests from known-good machines and hash lists, check
 /// them, sign them, and see which ones a scan would use.
@@ -45,13 +46,13 @@ enum ExitStatus {
 /// newlines included, are escaped so they can neither drive the terminal nor fake a line.
 /// - Parameter then: a second line of the tool's own (what was not done).
 func failure(_ message: String, status: Int32, then: String? = nil) -> ExitCode {
-    FileHandle.standardError.write(Data("patchaudit: \(TerminalText.safe(message))\n\(then.map { "\($0)\n" } ?? "")".utf8))
+    standardError("patchaudit: \(TerminalText.safe(message))\n\(then.map { "\($0)\n" } ?? "")")
     return ExitCode(status)
 }
 
 /// A line on standard error (summaries, warnings): results go to standard output or a file.
 func note(_ message: String) {
-    FileHandle.standardError.write(Data("\(TerminalText.safe(message))\n".utf8))
+    standardError("\(TerminalText.safe(message))\n")
 }
 
 /// `--trusted-key PUB` (repeatable): the public keys whose signatures a command accepts.
@@ -85,4 +86,10 @@ enum KeyFiles {
             return String(decoding: file.bytes, as: UTF8.self)
         }
     }
+}
+
+/// Writes to standard error, ignoring failure: a closed or full standard error (`2>&1 | head`)
+/// must not stop a scan (FileHandle's write traps on EPIPE).
+func standardError(_ text: String) {
+    _ = Syscalls.write(.standardError, Data(text.utf8))
 }

@@ -58,7 +58,7 @@ final class ProgressDisplay: @unchecked Sendable {
         guard mode != .off else { return }
         if mode == .terminal {
             draw()
-            lock.withLock { if drawn { FileHandle.standardError.write(Data("\r\u{1b}[2K".utf8)) } }
+            lock.withLock { if drawn { standardError("\r\u{1b}[2K") } }
         }
     }
 
@@ -69,10 +69,10 @@ final class ProgressDisplay: @unchecked Sendable {
             line.slowest = inFlight.values.min { $0.since < $1.since }.map { ($0.target, Self.seconds(now - $0.since)) }
             switch mode {
             case .terminal:
-                FileHandle.standardError.write(Data("\r\u{1b}[2K\(line.terminal(width: Self.terminalWidth() - 1))".utf8))
+                standardError("\r\u{1b}[2K\(line.terminal(width: Self.terminalWidth() - 1))")
                 drawn = true
             case .log:
-                FileHandle.standardError.write(Data("\(line.plain)\n".utf8))
+                standardError("\(line.plain)\n")
             case .off:
                 break
             }

@@ -170,7 +170,7 @@ struct ScanCommand: AsyncParsableCommand {
             throw error
         } catch {
             // Not 1-3: a script must never read a failed write as a verdict.
-            FileHandle.standardError.write(Data("patchaudit: could not write the results: \(error.localizedDescription)\n".utf8))
+            standardError("patchaudit: could not write the results: \(error.localizedDescription)\n")
             throw ExitCode(74)
         }
     }
@@ -178,8 +178,9 @@ struct ScanCommand: AsyncParsableCommand {
     func scan() async throws {
         prepareForScanning()
         let started = ContinuousClock.now
-        let (run, shardNote) = try selectTargets()
-        if let output, let refusal = OutputFiles.refusal(for: output, targets: run, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0) {
+        let (all, run, shardNote) = try selectTargets()
+        // Every target of the list, not only this shard's: another shard reads the others.
+        if let output, let refusal = OutputFiles.refusal(for: output, targets: all, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0) {
             throw failure("--output: \(refusal)", status: ExitStatus.usage, then: "Nothing was scanned.")
         }
         let loaded: [LoadedManifest]
@@ -189,7 +190,7 @@ struct ScanCommand: AsyncParsableCommand {
             // .sig would be the way around a failing one.
             loaded = try ManifestSelection.load(explicit: manifests, trust: ManifestTrust(trustedKeys: keys, requireSigned: requireSigned || !keys.isEmpty))
         } catch {
-            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(error.description))\nNothing was scanned.\n".utf8))
+            standardError("patchaudit: manifest refused: \(TerminalText.safe(error.description))\nNothing was scanned.\n")
             throw ExitCode(78)
         }
         var limits = ScanLimits()
@@ -201,7 +202,7 @@ struct ScanCommand: AsyncParsableCommand {
         limits.maxTotalBytes = maxTotalBytes
         limits.maxNestedArchiveSize = maxNestedSize
         guard let executable = ShippedManifests.executablePath() else {
-            FileHandle.standardError.write(Data("patchaudit: cannot find its own executable to start worker processes (is /proc mounted?)\n".utf8))
+            standardError("patchaudit: cannot find its own executable to start worker processes (is /proc mounted?)\n")
             throw ExitCode(74)
         }
         var setup = WorkerSetup(manifests: loaded, limits: limits, walkers: 2, memoryLimit: workerMemory,
@@ -224,9 +225,9 @@ struct ScanCommand: AsyncParsableCommand {
         if resume, let output {
             let journal: ResumeJournal
             (sink, journal) = try OutputSink.resuming(path: output, manifestDigests: uses.map(\.sha256), retryErrors: retryErrors)
-            pending = run.filter { journal.done[$0] == nil }
+            pending = run.filter { journal.done[ExactName($0)] == nil }
             for target in run {
-                if let facts = journal.done[target] { summary.add(facts.verdict, cause: facts.cause, resumed: true) }
+                if let facts = journal.done[ExactName(target)] { summary.add(facts.verdict, cause: facts.cause, resumed: true) }
             }
             if !quiet { note("patchaudit: resuming \(output): \(journal.summary); \(pending.count) of \(run.count) targets left to scan") }
         } else {
@@ -239,9 +240,9 @@ struct ScanCommand: AsyncParsableCommand {
                                   hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try sink.write($0) }
         let display = ProgressDisplay(mode: progressMode(resultsOnTerminal: sink.isTerminal), total: pending.count)
         pool.onStart = { display.started(index: $0, target: $1) }
+        pool.onFinish = { display.finished(index: $0, verdict: $1) }
         let tally = Tally(summary)
-        let emit: @Sendable (Int, ScanResult) throws -> Void = { index, result in
-            display.finished(index: index, verdict: result.verdict)
+        let emit: @Sendable (ScanResult) throws -> Void = { result in
             tally.add(result.verdict, cause: result.errorCause)
             switch result {
             case .line(_, let verdict, let bytes): try stream.add(line: bytes, verdict: verdict)
@@ -251,20 +252,24 @@ struct ScanCommand: AsyncParsableCommand {
         try stream.begin()
         display.begin()
         do {
+            // The progress line is cleared before anything else is said, whatever ends the run.
+            defer { display.end() }
             if inProcess {
                 let scanner = TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits, jobs: jobs))
                 let order = Counter()
-                _ = try await scanner.scan(targets: pending) { try emit(order.next(), .report($0)) }
+                _ = try await scanner.scan(targets: pending) { report in
+                    display.finished(index: order.next(), verdict: report.verdict)
+                    try emit(.report(report))
+                }
             } else {
-                let order = Counter()
-                _ = try await pool.scan(targets: pending, keepReports: false) { try emit(order.next(), $0) }
+                // A journal (--resume) gets each line as its target finishes: one slow target
+                // must not keep every later result unwritten, and lost at a kill.
+                _ = try await pool.scan(targets: pending, keepReports: false, ordered: !resume, emit: emit)
             }
         } catch let refused as WorkerPool.SetupRefused {
-            display.end()
-            FileHandle.standardError.write(Data("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n".utf8))
+            standardError("patchaudit: manifest refused: \(TerminalText.safe(refused.description))\nThe scan stopped.\n")
             throw ExitCode(78)
         }
-        display.end()
         summary = tally.summary
         try stream.finish(summary)
         try sink.close()
@@ -276,9 +281,21 @@ struct ScanCommand: AsyncParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// The targets of this run: the positional ones, then each list's, each once; of them, the
-    /// shard's when there is one (and the line that says so).
-    func selectTargets() throws -> (targets: [String], shard: ShardNote?) {
+    /// The targets of this run: the positional ones, then each list's, each once (`all`); of
+    /// them, the shard's when there is one (`run`, and the line that says so).
+    ///
+    /// Slurm's and Kubernetes' variables choose a shard only for a run over a target list
+    /// (`--targets`, `--targets0`): an array task that names its own machine on the command
+    /// line (`scan /nas/pc$SLURM_ARRAY_TASK_ID.E01`) scans it, as before shards existed.
+    func selectTargets() throws -> (all: [String], run: [String], shard: ShardNote?) {
+        if targets.contains("-") {
+            // `--targets /dev/stdin -` would read standard input twice.
+            var input = stat(), listed = stat()
+            for path in targetLists + targetLists0 where fstat(STDIN_FILENO, &input) == 0 && stat(path, &listed) == 0
+                && input.st_dev == listed.st_dev && input.st_ino == listed.st_ino {
+                throw failure("--targets \(path) is standard input, which - also names as a target; read it once", status: ExitStatus.usage, then: "Nothing was scanned.")
+            }
+        }
         var list = TargetList()
         for target in targets { list.add(target) }
         do {
@@ -290,15 +307,19 @@ struct ScanCommand: AsyncParsableCommand {
         if list.targets.isEmpty {
             throw failure("the target lists name no target (only blank lines and comments)", status: ExitStatus.usage, then: "Nothing was scanned.")
         }
+        if list.duplicates > 0 && !quiet {
+            note("patchaudit: \(list.duplicates) target\(list.duplicates == 1 ? " was" : "s were") named more than once; each is scanned once")
+        }
+        let fromList = !(targetLists.isEmpty && targetLists0.isEmpty)
         let selected: (shard: Shard, origin: Shard.Origin)?
         do {
-            selected = try Shard.select(flag: shard, shardTotal: shardTotal, environment: ProcessInfo.processInfo.environment)
+            selected = try Shard.select(flag: shard, shardTotal: shardTotal, environment: fromList ? ProcessInfo.processInfo.environment : [:])
         } catch {
             throw failure(error.description, status: ExitStatus.usage, then: "Nothing was scanned.")
         }
-        guard let selected else { return (list.targets, nil) }
+        guard let selected else { return (list.targets, list.targets, nil) }
         let mine = list.targets.filter(selected.shard.contains)
-        return (mine, ShardNote(shard: selected.shard, origin: selected.origin, taken: mine.count, of: list.targets.count))
+        return (list.targets, mine, ShardNote(shard: selected.shard, origin: selected.origin, taken: mine.count, of: list.targets.count))
     }
 
     /// Which shard ran, from where, and how many targets it took: said on standard error.
@@ -433,8 +454,13 @@ final class OutputSink: @unchecked Sendable {
 
     /// `--resume`: reads the journal at `path` (a regular file, or none yet), leaves in it only
     /// the lines that stand (``ResumeJournal``), and returns a sink that appends after them.
-    /// Lines are dropped from the middle by writing the kept ones to a new file beside it,
-    /// synced, and renamed over it: a kill during the rewrite leaves the old file or the new one.
+    ///
+    /// The journal is locked (`flock`, exclusive) for the whole run: a second run resuming the
+    /// same file (a requeued task while the first still runs, two shards given one file) is
+    /// refused instead of writing lines twice. Lines are dropped from the middle by copying the
+    /// kept ones, line by line, to `.NAME.resume` beside it (locked too), syncing it, and
+    /// renaming it over the journal: a kill during the rewrite leaves the old file or the new
+    /// one, and a stale `.NAME.resume` is removed by the next run.
     static func resuming(path: String, manifestDigests: [String], retryErrors: Bool) throws -> (OutputSink, ResumeJournal) {
         let then = "Nothing was scanned."
         let file = try open(path, flags: O_RDWR | O_CREAT | O_NONBLOCK, then: then)
@@ -442,31 +468,66 @@ final class OutputSink: @unchecked Sendable {
             throw failure("--resume: --output \(path) is not a regular file, so it cannot be resumed from; name a file", status: ExitStatus.usage, then: then)
         }
         OutputFiles.clearNonBlocking(file.raw)
+        try lock(file.raw, path: path, then: then)
         let journal: ResumeJournal
         do {
             journal = try ResumeJournal(descriptor: file.raw.rawValue, name: path, manifestDigests: manifestDigests, retryErrors: retryErrors)
         } catch {
             throw failure(error.description, status: ExitStatus.usage, then: then)
         }
+        let url = URL(fileURLWithPath: OutputFiles.realPath(path) ?? path)
+        let rewrite = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).resume").path
+        var target = consume file
         if journal.needsRewrite {
-            var kept = Data()
-            for span in journal.kept {
-                guard let line = NDJSONFile.line(at: span, in: file.raw.rawValue) else {
-                    throw failure("--resume: \(path) changed while it was read; is another run writing it?", status: ExitStatus.cannotWrite, then: then)
-                }
-                kept.append(contentsOf: line)
-                kept.append(0x0a)
+            unlink(rewrite)
+            let copy: OwnedDescriptor
+            switch Syscalls.create(path: rewrite, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode: status.st_mode & 0o7777) {
+            case .failure(let error):
+                throw failure("--resume: lines must be dropped from \(path), which is done by writing the kept ones to \(rewrite), but that failed: \(error.text); make the folder writable, or resume without --retry-errors and with the same manifests", status: ExitStatus.cannotWrite, then: then)
+            case .success(let created):
+                copy = created
             }
-            try OutputFiles.write(kept, to: path, mode: status.st_mode & 0o7777)
-        } else if journal.extent.torn > 0 {
-            guard ftruncate(file.raw.rawValue, off_t(journal.extent.complete)) == 0, fsync(file.raw.rawValue) == 0 else {
-                throw failure("--resume: cannot cut the last, incomplete line off \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite, then: then)
+            try lock(copy.raw, path: rewrite, then: then)
+            for span in journal.kept {
+                guard var line = NDJSONFile.line(at: span, in: target.raw.rawValue) else {
+                    unlink(rewrite)
+                    throw failure("--resume: \(path) changed while it was read; is another program writing it?", status: ExitStatus.cannotWrite, then: then)
+                }
+                line.append(0x0a)
+                if case .failure(let error) = Syscalls.write(copy.raw, Data(line)) {
+                    unlink(rewrite)
+                    throw failure("--resume: cannot write \(rewrite): \(error.text)", status: ExitStatus.cannotWrite, then: then)
+                }
+            }
+            _ = fchmod(copy.raw.rawValue, status.st_mode & 0o7777)
+            guard fsync(copy.raw.rawValue) == 0, rename(rewrite, url.path) == 0 else {
+                let reason = Errno(rawValue: errno).text
+                unlink(rewrite)
+                throw failure("--resume: cannot replace \(path) with the kept lines: \(reason)", status: ExitStatus.cannotWrite, then: then)
+            }
+            try? target.close()
+            target = copy
+        } else {
+            unlink(rewrite)
+            if journal.extent.torn > 0 {
+                guard ftruncate(target.raw.rawValue, off_t(journal.extent.complete)) == 0, fsync(target.raw.rawValue) == 0 else {
+                    throw failure("--resume: cannot cut the last, incomplete line off \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite, then: then)
+                }
             }
         }
-        try? file.close()
-        let appending = try Self.open(path, flags: O_WRONLY | O_APPEND | O_NONBLOCK, then: then)
-        OutputFiles.clearNonBlocking(appending.raw)
-        return (OutputSink(appendingTo: appending), journal)
+        // Appends from here, on the descriptor that holds the lock.
+        _ = fcntl(target.raw.rawValue, F_SETFL, fcntl(target.raw.rawValue, F_GETFL) | O_APPEND)
+        return (OutputSink(appendingTo: target), journal)
+    }
+
+    /// Takes the journal's lock, or refuses: another run is resuming it.
+    private static func lock(_ descriptor: FileDescriptor, path: String, then: String) throws {
+        guard flock(descriptor.rawValue, LOCK_EX | LOCK_NB) == 0 else {
+            if errno == EWOULDBLOCK {
+                throw failure("--resume: another patchaudit run is writing \(path) (it holds the file's lock); wait for it to end, or give this run its own --output", status: ExitStatus.usage, then: then)
+            }
+            throw failure("--resume: cannot lock \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite, then: then)
+        }
     }
 
     func write(_ data: Data) throws {

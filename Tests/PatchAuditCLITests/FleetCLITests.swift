@@ -314,4 +314,71 @@ import Testing
         #expect(summary["errors"] as? [String: Int] == ["target-timeout": 1])
         #expect((try run.json()["targets"] as? [Any])?.count == 3)
     }
+
+    // MARK: - What a second reader broke
+
+    @Test func shardVariablesApplyToListRunsOnly() throws {
+        // The older pattern: each array task names its own machine.
+        let environment = ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1", "JOB_COMPLETION_INDEX": "3"]
+        let run = try CLITests.run(["scan", Self.fleet[0], "--format", "json"], environment: environment)
+        #expect((try run.json()["targets"] as? [Any])?.count == 1)
+        #expect(!run.stderr.contains("shard"))
+    }
+
+    /// A journal's lines come as targets finish: a slow target does not hold the others back,
+    /// and a second run resuming the same file is refused while the first holds it.
+    @Test func aJournalGetsEachLineAsItsTargetFinishesAndIsLocked() throws {
+        let (folder, bad) = try WorkerIsolationTests.badTarget(named: "bad-spin.zip")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let others = Array(Self.fleet.prefix(6))
+        let list = try Self.writeList([bad] + others, in: folder)
+        let journal = folder.appendingPathComponent("journal.ndjson").path
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan", "--targets", list, "--format", "ndjson", "--output", journal, "--resume", "--target-timeout", "20s", "--jobs", "2", "-q"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATCHAUDIT_TEST_WORKER_FAULT"] = "spin:bad-spin.zip"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var written = 0
+        // The spinning target's worker holds the target sent after it (two requests in flight);
+        // every other target is scanned by the other worker and written as it finishes.
+        for _ in 0..<150 where written < others.count - 1 {
+            usleep(100_000)
+            written = (try? Self.sortedLines(journal).count) ?? 0
+        }
+        #expect(process.isRunning, "the first target spins for 20 s")
+        #expect(written == others.count - 1, "the other targets' lines are written while the first still runs")
+        let second = try CLITests.run(["scan", "--targets", list, "--format", "ndjson", "--output", journal, "--resume"])
+        #expect(second.status == 64)
+        #expect(second.stderr.contains("another patchaudit run is writing"))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Resumed, only the spinning target is left.
+        let resumed = try CLITests.run(["scan", "--targets", list, "--format", "ndjson", "--output", journal, "--resume", "--target-timeout", "2s"],
+                                       environment: ["PATCHAUDIT_TEST_WORKER_FAULT": "spin:bad-spin.zip"])
+        #expect(resumed.stderr.contains("5 targets already done; 2 of 7 targets left to scan"))
+        #expect(try Self.sortedLines(journal).count == 7)
+    }
+
+    @Test func aClosedStandardErrorDoesNotStopTheScan() throws {
+        let folder = try Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("out.ndjson").path
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["scan"] + Self.fleet.prefix(8) + ["--format", "ndjson", "-o", output, "--progress", "--fail-on", "none"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try errors.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(try Self.sortedLines(output).count == 8)
+    }
 }

@@ -104,7 +104,7 @@ import Testing
     static func line(_ target: String, _ verdict: Verdict, manifests: [String] = ["aa"], rule: String? = nil, padding: Int = 0) -> String {
         let reasons = rule.map { "[{\"rule\":\"\($0)\",\"verdict\":\"error\",\"message\":\"m\"}]" } ?? "[]"
         let uses = manifests.map { "{\"sha256\":\"\($0)\"}" }.joined(separator: ",")
-        return "{\"manifests\":[\(uses)],\"pad\":\"\(String(repeating: "x", count: padding))\",\"reasons\":\(reasons),\"target\":\"\(target)\",\"verdict\":\"\(verdict.rawValue)\"}\n"
+        return "{\"kind\":\"directory\",\"manifests\":[\(uses)],\"pad\":\"\(String(repeating: "x", count: padding))\",\"reasons\":\(reasons),\"target\":\"\(target)\",\"verdict\":\"\(verdict.rawValue)\"}\n"
     }
 
     @Test func linesAreFoundAcrossChunksAndATornLastLineIsMeasured() throws {
@@ -132,18 +132,18 @@ import Testing
         let (url, descriptor) = try Self.file(Array(text.utf8))
         defer { close(descriptor); try? FileManager.default.removeItem(at: url) }
         let plain = try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["aa"], retryErrors: false)
-        #expect(Set(plain.done.keys) == ["a", "b"])
-        #expect(plain.done["a"]?.verdict == .upToDate, "the first line of a target stands")
-        #expect(plain.done["b"]?.cause == "target-timeout")
+        #expect(Set(plain.done.keys.map(\.text)) == ["a", "b"])
+        #expect(plain.done[ExactName("a")]?.verdict == .upToDate, "the first line of a target stands")
+        #expect(plain.done[ExactName("b")]?.cause == "target-timeout")
         #expect(plain.droppedForManifests == 2)
         #expect(plain.droppedDuplicates == 1)
         #expect(plain.extent.torn == 5)
         #expect(plain.needsRewrite)
         let retry = try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["aa"], retryErrors: true)
-        #expect(Set(retry.done.keys) == ["a"])
+        #expect(Set(retry.done.keys.map(\.text)) == ["a"])
         #expect(retry.droppedErrors == 1)
         let other = try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["cc", "aa"], retryErrors: true)
-        #expect(Set(other.done.keys) == ["d"], "manifests are compared as a set")
+        #expect(Set(other.done.keys.map(\.text)) == ["d"], "manifests are compared as a set")
     }
 
     @Test func aFileThatIsNotAJournalIsRefused() throws {
@@ -213,5 +213,85 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: empty.data) as? [String: Any])
         #expect((object["targets"] as? [Any])?.isEmpty == true)
         #expect(object["verdict"] as? String == "not-applicable")
+    }
+
+    // MARK: - What a second reader broke
+
+    @Test func namesEqualOnlyAsUnicodeAreTwoTargets() throws {
+        var list = TargetList()
+        let composed = "/mnt/caf\u{e9}.zip", decomposed = "/mnt/cafe\u{301}.zip"
+        #expect(composed == decomposed, "Swift calls them equal")
+        list.add(composed)
+        try list.add(list: Array("\(decomposed)\n\(composed)\n".utf8), separator: .newline, name: "list")
+        #expect(list.targets.map { Array($0.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        #expect(list.duplicates == 1)
+        #expect(ExactName(composed) != ExactName(decomposed))
+    }
+
+    @Test func listsFromWindowsAndStandardInputNames() throws {
+        var list = TargetList()
+        try list.add(list: [0xef, 0xbb, 0xbf] + Array("C:/images/pc1.E01\r\n".utf8), separator: .newline, name: "list")
+        #expect(list.targets == ["C:/images/pc1.E01"])
+        #expect(throws: TargetList.Problem.self) { try list.add(list: [0xff, 0xfe, 0x61, 0x00, 0x0a, 0x00], separator: .newline, name: "list") }
+        #expect(throws: TargetList.Problem.self) { try list.add(list: Array("a\n-\n".utf8), separator: .newline, name: "list") }
+        try list.add(list: Array("./-\n".utf8), separator: .newline, name: "list")
+        #expect(list.targets.last == "./-")
+    }
+
+    @Test func hostileShardVariablesAreRefusedNotTrapped() {
+        let hostile: [[String: String]] = [
+            ["SLURM_ARRAY_TASK_ID": "-9223372036854775808", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "9223372036854775807"],
+            ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "9223372036854775807"],
+            ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "8", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "15", "SLURM_ARRAY_TASK_STEP": "2"],
+            ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "8", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "15"],
+            ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "8", "SLURM_ARRAY_TASK_MIN": "abc"],
+            ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "0", "SLURM_ARRAY_TASK_MIN": "0"],
+            ["JOB_COMPLETION_INDEX": "9223372036854775807"],
+            ["JOB_COMPLETION_INDEX": "-1"],
+        ]
+        for environment in hostile {
+            #expect(throws: Shard.Problem.self, "\(environment)") { try Shard.select(flag: nil, shardTotal: 4, environment: environment) }
+        }
+        #expect(throws: Shard.Problem.self) { try Shard.select(flag: "1/4", shardTotal: 4, environment: [:]) }
+        // A plain array 1-8 with its MAX and STEP set, as Slurm sets them.
+        let plain = ["SLURM_ARRAY_TASK_ID": "8", "SLURM_ARRAY_TASK_COUNT": "8", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "8", "SLURM_ARRAY_TASK_STEP": "1"]
+        #expect((try? Shard.select(flag: nil, shardTotal: nil, environment: plain))??.shard == Shard(index: 8, total: 8))
+    }
+
+    @Test func aJournalNeverEatsAFileItDidNotWrite() throws {
+        for text in ["precious data without newline", Self.line("a", .upToDate) + "garbage after", "{\"target\":\"x\",\"verdict\":\"up-to-date\"}\n"] {
+            let (url, descriptor) = try Self.file(Array(text.utf8))
+            defer { close(descriptor); try? FileManager.default.removeItem(at: url) }
+            #expect(throws: NDJSONFile.Problem.self, "\(text)") { try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["aa"], retryErrors: false) }
+        }
+        // One byte of a line, or two: a line cut short, cut off.
+        for tail in ["{", "{\"ta"] {
+            let (url, descriptor) = try Self.file(Array((Self.line("a", .upToDate) + tail).utf8))
+            defer { close(descriptor); try? FileManager.default.removeItem(at: url) }
+            let journal = try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["aa"], retryErrors: false)
+            #expect(journal.extent.torn == Int64(tail.utf8.count))
+        }
+    }
+
+    @Test func mergePlaceholdersAreNeverDone() throws {
+        let text = Self.line("a", .error, rule: "not-scanned") + Self.line("b", .error, rule: "merge-conflict") + Self.line("c", .error, rule: "target-timeout")
+        let (url, descriptor) = try Self.file(Array(text.utf8))
+        defer { close(descriptor); try? FileManager.default.removeItem(at: url) }
+        let journal = try ResumeJournal(descriptor: descriptor, name: "j", manifestDigests: ["aa"], retryErrors: false)
+        #expect(Set(journal.done.keys.map(\.text)) == ["c"])
+    }
+
+    @Test func unorderedDeliveryEmitsAsResultsArrive() throws {
+        final class Seen: @unchecked Sendable { var targets: [String] = []; var arrived: [Int] = [] }
+        let seen = Seen()
+        let order = WorkerPool.InOrder(count: 3, keep: false, ordered: false, arrived: { index, _ in seen.arrived.append(index) }) { seen.targets.append($0.target) }
+        func report(_ name: String) -> ScanResult { .report(.failed(name, kind: .archive, reason: Reason(rule: "x", verdict: .error, message: name))) }
+        try order.deliver(2, report("c"))
+        #expect(seen.targets == ["c"], "a later target is written at once")
+        try order.deliver(2, report("c again"))
+        try order.deliver(0, report("a"))
+        _ = try order.finish { report("missing \($0)") }
+        #expect(seen.targets == ["c", "a", "missing 1"])
+        #expect(seen.arrived == [2, 0, 1])
     }
 }

@@ -30,14 +30,16 @@ public enum NDJSONFile {
             self.cause = cause
         }
 
-        /// The facts of one line, or nil when it is not a target object.
+        /// The facts of one line, or nil when it is not a target object as `scan --format
+        /// ndjson` writes it (with `target`, `verdict`, `kind` and `manifests`).
         /// The fields of a line that ``Facts`` reads (the rest is skipped by the decoder).
         private struct Line: Decodable {
             struct Manifest: Decodable { var sha256: String }
             struct Rule: Decodable { var rule: String }
             var target: String
             var verdict: Verdict
-            var manifests: [Manifest]?
+            var kind: String
+            var manifests: [Manifest]
             var reasons: [Rule]?
         }
 
@@ -45,7 +47,7 @@ public enum NDJSONFile {
             guard let decoded = try? JSONDecoder().decode(Line.self, from: Data(line)) else { return nil }
             target = decoded.target
             verdict = decoded.verdict
-            manifestDigests = (decoded.manifests ?? []).map(\.sha256).sorted()
+            manifestDigests = decoded.manifests.map(\.sha256).sorted()
             cause = decoded.verdict == .error ? decoded.reasons?.first?.rule : nil
         }
     }

@@ -34,7 +34,7 @@ public struct ResultMerge {
     }
 
     let inputs: [Input]
-    private var occurrences: [String: [Occurrence]] = [:]
+    private var occurrences: [ExactName: [Occurrence]] = [:]
     /// Targets in the order they first appear.
     private(set) var firstSeen: [String] = []
     /// The manifests of the inputs, each once (by SHA-256), in the order they first appear.
@@ -55,8 +55,9 @@ public struct ResultMerge {
                 guard let facts = NDJSONFile.Facts(line: line) else {
                     throw NDJSONFile.Problem("\(input.name), line \(lineNumber): not a patchaudit target object; merge reads the output of `patchaudit scan --format ndjson`")
                 }
-                if occurrences[facts.target] == nil { firstSeen.append(facts.target) }
-                occurrences[facts.target, default: []].append(Occurrence(input: number, line: lineNumber, span: span, facts: facts))
+                let key = ExactName(facts.target)
+                if occurrences[key] == nil { firstSeen.append(facts.target) }
+                occurrences[key, default: []].append(Occurrence(input: number, line: lineNumber, span: span, facts: facts))
                 if manifestSets.insert(facts.manifestDigests).inserted { newSets.append(span) }
             }
             if extent.torn > 0 { torn.append((input.name, extent.torn)) }
@@ -88,11 +89,11 @@ public struct ResultMerge {
         var outcome = Outcome()
         let order = list ?? firstSeen
         if let list {
-            let listed = Set(list)
-            outcome.unlisted = firstSeen.count(where: { !listed.contains($0) })
+            let listed = Set(list.map(ExactName.init))
+            outcome.unlisted = firstSeen.count(where: { !listed.contains(ExactName($0)) })
         }
         for target in order {
-            guard let found = occurrences[target], let first = found.first else {
+            guard let found = occurrences[ExactName(target)], let first = found.first else {
                 outcome.missing.append(target)
                 let report = TargetReport.failed(target, kind: .missing, reason: Reason(rule: "not-scanned", verdict: .error,
                     message: "\(target) is in the target list but in none of the merged results: its shard did not finish, or its file was not given to merge; scan it (patchaudit scan --targets LIST --shard I/N --resume --output SHARD.ndjson) and merge again",

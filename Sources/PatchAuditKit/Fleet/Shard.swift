@@ -81,9 +81,14 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
     /// (0-based) of `--shard-total N`. Nil: no sharding, every target.
     ///
     /// Slurm arrays with a step or a list (`--array=1-15:2`, `--array=1,4,9`) do not number
-    /// their tasks 0..<count from the minimum: those are refused rather than leaving targets
-    /// to no task; give `--shard` from the task's own arithmetic instead.
+    /// their tasks 0..<count from the minimum (`SLURM_ARRAY_TASK_MAX` - `_MIN` + 1 is not
+    /// `_COUNT`, or `_STEP` is not 1): those are refused rather than leaving targets to no task;
+    /// give `--shard` from the task's own arithmetic instead. When both Slurm's and Kubernetes'
+    /// variables are set, Slurm's are used.
     public static func select(flag: String?, shardTotal: Int?, environment: [String: String]) throws(Problem) -> (shard: Shard, origin: Origin)? {
+        if flag != nil, let shardTotal {
+            throw Problem(description: "--shard-total \(shardTotal) goes with JOB_COMPLETION_INDEX; with --shard I/N the N says it: give one of them")
+        }
         if let flag {
             guard let shard = Shard(flag) else {
                 throw Problem(description: "--shard \(flag): give I/N with 1 <= I <= N <= 1000000, e.g. --shard 2/8")
@@ -91,18 +96,29 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
             return (shard, .flag)
         }
         if let id = environment["SLURM_ARRAY_TASK_ID"], !id.isEmpty {
-            guard let task = Int(id), let countText = environment["SLURM_ARRAY_TASK_COUNT"], let count = Int(countText) else {
-                throw Problem(description: "SLURM_ARRAY_TASK_ID is \(id) but SLURM_ARRAY_TASK_COUNT is not a number (\(environment["SLURM_ARRAY_TASK_COUNT"] ?? "unset")); run under sbatch --array, or give --shard I/N")
+            func number(_ key: String) throws(Problem) -> Int? {
+                guard let text = environment[key], !text.isEmpty else { return nil }
+                guard let value = Int(text), value.magnitude <= 1 << 40 else {
+                    throw Problem(description: "\(key) is \(text), not a task number; run under sbatch --array, or give --shard I/N")
+                }
+                return value
             }
-            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap { Int($0) } ?? 0
-            guard let shard = Shard(index: task - minimum + 1, total: count) else {
-                throw Problem(description: "the Slurm array task \(task) (min \(minimum), count \(count)) does not number its tasks \(minimum)...\(minimum + count - 1): arrays with a step or a list of indices cannot be mapped onto shards; use --array=\(minimum)-\(minimum + max(count, 1) - 1), or give --shard I/N")
+            guard let task = try number("SLURM_ARRAY_TASK_ID"), let count = try number("SLURM_ARRAY_TASK_COUNT") else {
+                throw Problem(description: "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; run under sbatch --array (Slurm 17.02 or later sets both), or give --shard I/N")
+            }
+            let minimum = try number("SLURM_ARRAY_TASK_MIN") ?? 0
+            let maximum = try number("SLURM_ARRAY_TASK_MAX") ?? minimum + count - 1
+            let step = try number("SLURM_ARRAY_TASK_STEP") ?? 1
+            // Tasks must be numbered minimum, minimum + 1, ... minimum + count - 1: an array with a
+            // step or a list of indices would leave shards to no task.
+            guard step == 1, maximum - minimum + 1 == count, let shard = Shard(index: task - minimum + 1, total: count) else {
+                throw Problem(description: "the Slurm array (task \(task), min \(minimum), max \(maximum), count \(count), step \(step)) does not number its tasks \(minimum)...\(minimum + count - 1) one by one: arrays with a step or a list of indices cannot be mapped onto shards; use --array=1-N, or give --shard I/N")
             }
             return (shard, .slurm)
         }
         if let text = environment["JOB_COMPLETION_INDEX"], !text.isEmpty {
-            guard let index = Int(text) else {
-                throw Problem(description: "JOB_COMPLETION_INDEX is \(text), not a number; give --shard I/N")
+            guard let index = Int(text), (0..<maxTotal).contains(index) else {
+                throw Problem(description: "JOB_COMPLETION_INDEX is \(text), not an index from 0; give --shard I/N")
             }
             guard let shardTotal else {
                 throw Problem(description: "JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job), but not how many shards there are: add --shard-total N with N the Job's completions (or --shard 1/1 to scan every target)")

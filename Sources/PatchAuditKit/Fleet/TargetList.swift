@@ -12,18 +12,22 @@ import Foundation
 ///   line is the target as it is, spaces included.
 /// - NUL lists (`--targets0`, as `find -print0` writes): one target per NUL-terminated item;
 ///   nothing is a comment (a path may begin with `#`); empty items are ignored.
-/// - Duplicates (the same string, anywhere among the positional targets and the lists) are
+/// - Duplicates (the same bytes, anywhere among the positional targets and the lists) are
 ///   scanned once, at their first place. Two spellings of one file (`a/x.zip`, `./a/x.zip`)
-///   are two targets: the report names targets as given.
+///   are two targets: the report names targets as given. Names equal only as Unicode (NFC and
+///   NFD forms of `café`) are two files on Linux, and two targets here.
+/// - A list starting with a UTF-8 byte-order mark (Notepad) has it dropped; a UTF-16 list
+///   (PowerShell 5's `>`) is refused with how to convert it. A line `-` is refused: standard
+///   input is named on the command line, and a file called `-` is listed as `./-`.
 public struct TargetList: Sendable, Hashable {
     /// The targets, each once, in order.
     public private(set) var targets: [String] = []
     /// How many duplicates were dropped.
     public private(set) var duplicates = 0
-    private var seen: Set<String> = []
+    private var seen: Set<ExactName> = []
 
-    /// Largest list read (1 GiB: some 10 million paths).
-    public static let maxListBytes = 1 << 30
+    /// Largest list read (256 MiB: some 3 million paths).
+    public static let maxListBytes = 256 << 20
 
     public init() {}
 
@@ -40,7 +44,7 @@ public struct TargetList: Sendable, Hashable {
 
     /// Adds one target (ignored when it was added before).
     public mutating func add(_ target: String) {
-        if seen.insert(target).inserted {
+        if seen.insert(ExactName(target)).inserted {
             targets.append(target)
         } else {
             duplicates += 1
@@ -49,6 +53,11 @@ public struct TargetList: Sendable, Hashable {
 
     /// Adds every target of a list's bytes. `name` says where the list came from, for messages.
     public mutating func add(list bytes: [UInt8], separator: Separator, name: String) throws(Problem) {
+        if bytes.starts(with: [0xff, 0xfe]) || bytes.starts(with: [0xfe, 0xff]) {
+            throw Problem(description: "\(name) is UTF-16 text (as PowerShell 5 writes with >); save it as UTF-8 (Out-File -Encoding utf8, or iconv -f UTF-16 -t UTF-8)")
+        }
+        var bytes = bytes[...]
+        if bytes.starts(with: [0xef, 0xbb, 0xbf]) { bytes = bytes.dropFirst(3) }
         var lineNumber = 0
         let delimiter: UInt8 = separator == .nul ? 0 : 0x0a
         for var item in bytes.split(separator: delimiter, omittingEmptySubsequences: false) {
@@ -65,6 +74,9 @@ public struct TargetList: Sendable, Hashable {
             }
             if separator == .newline && target.contains("\0") {
                 throw Problem(description: "\(name), line \(lineNumber): the line holds a NUL byte; is this a list for --targets0?")
+            }
+            if target == "-" {
+                throw Problem(description: "\(name), \(separator == .nul ? "item" : "line") \(lineNumber): - is standard input, which is named on the command line, not in a list; a file called - is listed as ./-")
             }
             add(target)
         }
@@ -110,7 +122,7 @@ public struct TargetList: Sendable, Hashable {
             }
             if count == 0 { break }
             guard bytes.count + count <= maxListBytes else {
-                return .failure(Problem(description: "it is longer than \(maxListBytes >> 20) MiB; split it (--shard, or several runs)"))
+                return .failure(Problem(description: "it is longer than \(maxListBytes >> 20) MiB; split it into several lists and runs"))
             }
             bytes.append(contentsOf: chunk[0..<count])
         }

@@ -36,6 +36,8 @@ public struct WorkerPool: Sendable {
     /// Told when a worker starts on a target (its index in the run and the target), for
     /// progress displays; called from any task.
     public var onStart: (@Sendable (Int, String) -> Void)?
+    /// Told when a target's result arrives, before it is put in order (its index and verdict).
+    public var onFinish: (@Sendable (Int, Verdict) -> Void)?
 
     public init(executable: String, arguments: [String], setup: WorkerSetup, jobs: Int) {
         self.executable = executable
@@ -50,12 +52,15 @@ public struct WorkerPool: Sendable {
         public var description: String
     }
 
-    /// Scans `targets`, handing each report to `emit` in target order. Returns every result,
-    /// or with `keepReports` false none: a run over thousands of targets whose output is
-    /// streamed keeps nothing of a target once `emit` has it.
-    public func scan(targets: [String], keepReports: Bool = true, emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
+    /// Scans `targets`, handing each report to `emit`: in target order, or with `ordered`
+    /// false as each target finishes (a journal that must hold every finished target at once,
+    /// whatever an earlier, slower one does). Returns every result, or with `keepReports`
+    /// false none: a run over thousands of targets whose output is streamed keeps nothing of a
+    /// target once `emit` has it.
+    public func scan(targets: [String], keepReports: Bool = true, ordered: Bool = true,
+                     emit: @escaping @Sendable (ScanResult) throws -> Void) async throws -> [ScanResult] {
         let queue = TargetQueue(targets)
-        let order = InOrder(count: targets.count, keep: keepReports, emit: emit)
+        let order = InOrder(count: targets.count, keep: keepReports, ordered: ordered, arrived: onFinish, emit: emit)
         let slots = min(jobs, max(1, targets.count))
         try await withThrowingTaskGroup(of: Void.self) { workers in
             for _ in 0..<slots {
@@ -69,21 +74,31 @@ public struct WorkerPool: Sendable {
         }
     }
 
-    /// Results put back in target order: each is emitted as soon as it and all before it are
-    /// there, by whichever slot completes the run (under the lock, so emits never overlap).
+    /// Results handed on in target order (each as soon as it and all before it are there) or,
+    /// not `ordered`, as they arrive; by whichever slot delivers (under the lock, so emits
+    /// never overlap).
     ///
-    /// `@unchecked Sendable`: `results`, `next` and `failure` are only touched with `lock` held.
+    /// `@unchecked Sendable`: `results`, `arrivedAt`, `next` and `failure` are only touched
+    /// with `lock` held.
     final class InOrder: @unchecked Sendable {
         private let lock = NSLock()
         private var results: [ScanResult?]
+        /// Which targets have a result (emitted or waiting).
+        private var arrivedAt: [Bool]
         private var next = 0
         private var failure: (any Error)?
         private let emit: @Sendable (ScanResult) throws -> Void
+        private let arrived: (@Sendable (Int, Verdict) -> Void)?
         private let keep: Bool
+        private let ordered: Bool
 
-        init(count: Int, keep: Bool, emit: @escaping @Sendable (ScanResult) throws -> Void) {
+        init(count: Int, keep: Bool, ordered: Bool = true, arrived: (@Sendable (Int, Verdict) -> Void)? = nil,
+             emit: @escaping @Sendable (ScanResult) throws -> Void) {
             results = Array(repeating: nil, count: count)
+            arrivedAt = Array(repeating: false, count: count)
             self.keep = keep
+            self.ordered = ordered
+            self.arrived = arrived
             self.emit = emit
         }
 
@@ -92,34 +107,52 @@ public struct WorkerPool: Sendable {
         func deliver(_ index: Int, _ result: ScanResult) throws {
             try lock.withLock {
                 if let failure { throw failure }
-                guard results.indices.contains(index), index >= next, results[index] == nil else { return }
+                guard arrivedAt.indices.contains(index), !arrivedAt[index] else { return }
+                arrivedAt[index] = true
+                arrived?(index, result.verdict)
+                guard ordered else {
+                    try emitNow(result)
+                    if keep { results[index] = result }
+                    return
+                }
                 results[index] = result
                 while next < results.count, let ready = results[next] {
-                    try emitNext(ready)
+                    try emitNow(ready)
+                    results[next] = keep ? ready : nil
+                    next += 1
                 }
             }
         }
 
-        /// Emits the result of target `next` and moves on (with `lock` held); an emit that fails
-        /// stops the run.
-        private func emitNext(_ result: ScanResult) throws {
+        /// Emits one result (with `lock` held); an emit that fails stops the run.
+        private func emitNow(_ result: ScanResult) throws {
             do {
                 try emit(result)
             } catch {
                 failure = error
                 throw error
             }
-            results[next] = keep ? result : nil
-            next += 1
         }
 
-        /// All results in order. A target no worker answered for (which the slots never leave
-        /// unless something in them is wrong) gets `missing`'s result rather than vanishing.
+        /// All results in order (with `keep`). A target no worker answered for (which the
+        /// slots never leave unless something in them is wrong) gets `missing`'s result
+        /// rather than vanishing.
         func finish(missing: (Int) -> ScanResult) throws -> [ScanResult] {
             try lock.withLock {
                 if let failure { throw failure }
-                while next < results.count {
-                    try emitNext(results[next] ?? missing(next))
+                for index in arrivedAt.indices where !arrivedAt[index] {
+                    arrivedAt[index] = true
+                    let result = missing(index)
+                    arrived?(index, result.verdict)
+                    if ordered { results[index] = result } else {
+                        try emitNow(result)
+                        if keep { results[index] = result }
+                    }
+                }
+                while ordered && next < results.count, let ready = results[next] {
+                    try emitNow(ready)
+                    results[next] = keep ? ready : nil
+                    next += 1
                 }
                 return keep ? results.compactMap { $0 } : []
             }
@@ -217,8 +250,12 @@ public struct WorkerPool: Sendable {
                 var next: TargetQueue.Item? = first
                 while true {
                     try Task.checkCancellation()
-                    // Keep the worker supplied: the target it is on and the one after.
-                    while inFlight.count < Self.requestsInFlight, let item = next {
+                    // Keep the worker supplied: the target it is on and the one after. The next
+                    // target is taken from the queue only when it is sent: a worker stuck on a slow
+                    // target holds one more at most, and the other workers take the rest.
+                    while inFlight.count < Self.requestsInFlight {
+                        if next == nil { next = try await nextTarget() }
+                        guard let item = next else { break }
                         switch try await send(item) {
                         case .sent: inFlight.append(item)
                         case .answeredHere: break
@@ -245,7 +282,7 @@ public struct WorkerPool: Sendable {
                             await session.finish()
                             return SessionEnd(failed: head, ending: ending, errors: errors, unstarted: Array(inFlight.dropFirst()) + [item])
                         }
-                        next = try await nextTarget()
+                        next = nil
                     }
                     guard let current = inFlight.first else { break }
                     onStart?(current.index, current.target)
