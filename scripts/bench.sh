@@ -4,7 +4,7 @@
 #
 #   bash scripts/bench.sh              (from the repo root; also `make bench`)
 #
-# Four sections, run in this order by default:
+# Five sections, run in this order by default (and image, see BENCH):
 #   dir      a tree of 300,000 files: patchaudit against find(1) and fd(1)
 #   archive  a zip of about 1.5 GB with 60,000 entries whose target DLLs are the last
 #            entries, and a tar.gz of the same files (the DLLs at the end of the stream):
@@ -18,15 +18,28 @@
 #            zip, a deflated zip, an ISO 9660 image, a tar.gz); the 7 target DLLs are the
 #            last entries: patchaudit (and patchaudit --max-depth 0) against `unzip -l` and
 #            `bsdtar -tf`; peak memory; the report must find the 7 placed files
-#   fleet    1,000 small zips (copies of Fixtures/trees, cycled through, each with a note
-#            naming its machine) and 4 broken ones (random bytes, cut short, empty, a bad
-#            CRC), scanned in one run: `patchaudit scan DIR/*.zip --format ndjson --jobs 2`;
-#            with PATCHAUDIT_BASELINE, the same scan by another build in the same hyperfine
-#            run and the ratio between them; each target's verdict must be its tree's
-#            (Fixtures/expected.json), error for the broken ones
+#   fleet    1,000 zips of about 2 MB, each a copy of one of Fixtures/trees (cycled through,
+#            with a note naming its machine) whose watched DLLs and EXEs have the weight of
+#            real ones (about 3.4 MB to inflate and hash: code-like bytes added to each fixture,
+#            its version resource, verdict and PE checksum kept), and 4 broken ones (random
+#            bytes, cut short, empty, a bad CRC), scanned in one run: `patchaudit scan DIR/*.zip
+#            --format ndjson --output FILE --jobs 2`, in the same hyperfine run as the anchor,
+#            `xargs -P2` running `bsdtar -xOf ZIP '*/SYSTEM/*' | sha256sum` for each zip (goal:
+#            patchaudit <= 0.5x the anchor), and as the same scan with --jobs 1 (goal: --jobs 2
+#            within 10% of linear); with PATCHAUDIT_BASELINE, the same scan by another build
+#            too and the ratio between them; each target's verdict must be its tree's
+#            (Fixtures/expected.json), error for the broken ones, and each reported file must
+#            have its zip entry's SHA-256, SHA-1 and MD5
+#   fleet-memory
+#            peak memory (GNU time %M) of one `patchaudit scan --targets FILE --jobs 2` over 100
+#            and over 10,000 small zips (copies of Fixtures/trees, generated once in
+#            BENCH_DIR/fleet-small), for --format ndjson, json and table written to a file;
+#            goal: 10,000 targets <= 1.2x the memory of 100. A build without --targets gets
+#            the zips as arguments (said in the output)
 #
 # Environment:
-#   BENCH=dir|archive|nested|fleet|image|all which sections (default all; image is
+#   BENCH=dir|archive|nested|fleet|fleet-memory|image|all
+#                                      which sections (default all; image is
 #                                      scripts/bench-image.sh: a FAT32 disk image against fls)
 #   BENCH_DIR=/tmp/patchaudit-bench    where the tree and the archives are generated (once;
 #                                      marker files cache them) and where temp files go
@@ -39,20 +52,23 @@
 #                                      the baseline's
 #   BENCH_RUNS=10 BENCH_WARMUP=3       hyperfine's --runs and --warmup (directory)
 #   BENCH_ARCHIVE_RUNS=5 BENCH_ARCHIVE_WARMUP=2   the same for the archives (archive, nested)
-#   BENCH_FLEET_RUNS=5 BENCH_FLEET_WARMUP=1       the same for the fleet
+#   BENCH_FLEET_RUNS=3 BENCH_FLEET_WARMUP=1       the same for the fleet (each command
+#                                      of a run reads the 1.7 GB fleet: 10-30 s)
+#   BENCH_MEMORY_RUNS=1                fleet-memory: peak RSS is the highest of this many runs
 #
 # All timings are WARM-CACHE: nothing is dropped from the page cache or the dentry
 # cache, and hyperfine's warm-up runs make sure the whole tree (or archive) is cached
 # before the measured runs. The numbers compare directory walking or archive reading +
 # name matching + hashing of the few matching files, not disk I/O. The archives take
-# 3 GB of page cache, the nested zip 1.5 GB more; the tree about 1.3 GB; the fleet 100 MB.
-# The first run generates everything in BENCH_DIR (about 4.5 GB; the nested zip needs
-# xorriso, installed when missing).
+# 3 GB of page cache, the nested zip 1.5 GB more; the tree about 1.3 GB; the fleet 1.7 GB;
+# the small zips of fleet-memory 70 MB. The first run generates everything in BENCH_DIR
+# (about 6.3 GB; the nested zip needs xorriso, installed when missing; the fleet takes
+# about 30 s to generate).
 #
 # Exit status: 0 whatever the figures are (it is a measurement); non-zero only when
 # something failed (a build, a tool, find and fd disagreeing about what matches: 2;
 # patchaudit's report of an archive or the nested zip not finding the placed DLLs, or a
-# fleet target without its expected verdict: 1, after the figures).
+# fleet target without its expected verdict or digests: 1, after the figures).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -72,19 +88,22 @@ archive_entries=60000
 archive_version=1
 # Bump when scripts/bench_gen.py's nested part (or the archive plan under it) changes.
 nested_version=1
-fleet_runs=${BENCH_FLEET_RUNS:-5}
+fleet_runs=${BENCH_FLEET_RUNS:-3}
 fleet_warmup=${BENCH_FLEET_WARMUP:-1}
 fleet_count=1000
-# Bump when scripts/bench_gen.py's fleet part changes.
-fleet_version=1
+# Bump when scripts/bench_gen.py's fleet part changes (2: 2 MB zips with DLLs of real weight).
+fleet_version=2
+# Bump when scripts/bench_gen.py's fleet-small part (the small zips of fleet-memory) changes.
+fleet_small_version=1
+memory_runs=${BENCH_MEMORY_RUNS:-1}
 gen="$repo/scripts/bench_gen.py"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 
 case $bench in
-    dir|archive|nested|fleet|image|all) ;;
-    *) die "BENCH must be dir, archive, nested, fleet, image or all (not '$bench')" ;;
+    dir|archive|nested|fleet|fleet-memory|image|all) ;;
+    *) die "BENCH must be dir, archive, nested, fleet, fleet-memory, image or all (not '$bench')" ;;
 esac
 want() { [ "$bench" = all ] || [ "$bench" = "$1" ]; }
 
@@ -111,9 +130,11 @@ need hyperfine hyperfine
 if want dir; then need fdfind fd-find; fi
 need sha256sum coreutils
 need find findutils
+if want archive || want nested || want fleet; then
+    need bsdtar libarchive-tools
+fi
 if want archive || want nested; then
     need unzip unzip
-    need bsdtar libarchive-tools
     need gzip gzip
 fi
 [ -x /usr/bin/time ] || { say "installing time (GNU time, for peak memory)"; apt_install time; }
@@ -740,7 +761,7 @@ PY
 }
 
 # =============================================================================
-# fleet: 1,000 small zips in one scan, against another build
+# fleet: 1,000 zips of 2 MB in one scan, against the anchor and another build
 # =============================================================================
 fleet_bench() {
     local fdir="$bench_dir/fleet" trees="$repo/Fixtures/trees"
@@ -753,7 +774,7 @@ fleet_bench() {
     # --- the zips ----------------------------------------------------------------
     if [ ! -e "$fmarker" ] || [ ! -d "$fdir" ]; then
         say "generating $fleet_count zips of $trees in $fdir (once; cached by $fmarker)"
-        rm -rf "$fdir" "$bench_dir"/.fleet-*
+        rm -rf "$fdir" "$bench_dir"/.fleet-v*
         local gen_start
         gen_start=$(date +%s%N)
         nice -n 10 python3 "$gen" fleet "$fdir" "$fleet_count" "$trees" || die "generating $fdir failed"
@@ -763,18 +784,36 @@ fleet_bench() {
     else
         say "using the cached fleet in $fdir ($fmarker)"
     fi
-    local nzips nbroken fleet_bytes ntrees
+    local nzips nbroken ntrees shape
     nzips=$(find "$fdir" -maxdepth 1 -name '*.zip' | wc -l)
     nbroken=$(grep -c $'\tbroken:' "$fdir/index.tsv" || true)
     ntrees=$(grep -v $'\tbroken:' "$fdir/index.tsv" | cut -f2 | sort -u | wc -l)
-    fleet_bytes=$(find "$fdir" -maxdepth 1 -name '*.zip' -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
-    say "fleet: $nzips zips ($((nzips - nbroken)) copies of $ntrees trees, $nbroken broken), $((fleet_bytes >> 10)) KiB; argv of a scan: $(printf '%s ' "$fdir"/*.zip | wc -c) bytes"
-    if [ "$pa" = skip ] && [ -z "$baseline" ]; then
-        say "fleet: nothing to time (PATCHAUDIT=skip and no PATCHAUDIT_BASELINE)"
-        return
-    fi
+    # What the zips hold, from their central directories: sizes, entries, the watched files'
+    # bytes, and the bytes the anchor's pattern '*/SYSTEM/*' takes (bsdtar's * matches / too).
+    shape=$(python3 - "$fdir" <<'PY'
+import fnmatch, glob, os, sys, zipfile
+WATCHED = {"emsabp32.dll", "emsmdb32.dll", "emsui32.dll", "emsuix32.dll", "mspst32.dll", "outllib.dll",
+           "outlook.exe", "omipst9.dll", "mapi32.dll"}
+zips = total = entries = watched = system = missed = 0
+for z in sorted(glob.glob(os.path.join(sys.argv[1], "m*.zip"))):
+    zips += 1
+    total += os.path.getsize(z)
+    with zipfile.ZipFile(z) as zf:
+        names = zf.infolist()
+    entries += len(names)
+    sys_here = sum(i.file_size for i in names if fnmatch.fnmatchcase(i.filename, "*/SYSTEM/*"))
+    system += sys_here
+    watched += sum(i.file_size for i in names if i.filename.rsplit("/", 1)[-1].lower() in WATCHED)
+    missed += sys_here == 0
+print(f"zip_bytes={total} zip_entries={entries} watched_bytes={watched} system_bytes={system} "
+      f"anchor_empty={missed} copies={zips}")
+PY
+) || die "reading $fdir failed"
+    local zip_bytes zip_entries watched_bytes system_bytes anchor_empty copies
+    eval "$shape"
+    say "fleet: $nzips zips ($copies copies of $ntrees trees, $nbroken broken), $((zip_bytes >> 20)) MiB; per copy $((zip_bytes / copies / 1024)) KiB, $((zip_entries / copies)) entries, $((watched_bytes / copies / 1024)) KiB of watched files; argv of a scan: $(printf '%s ' "$fdir"/*.zip | wc -c) bytes"
 
-    # --- the verdicts --------------------------------------------------------------
+    # --- the verdicts and the digests ------------------------------------------------
     local who=() w bin status
     [ "$pa" != skip ] && who+=(patchaudit)
     [ -n "$baseline" ] && who+=(baseline)
@@ -785,23 +824,55 @@ fleet_bench() {
         "$bin" scan "$fdir"/*.zip --format ndjson --output "$tmp/fleet-$w.ndjson" --fail-on none --jobs 2 || status=$?
         [ "$status" = 0 ] || die "$w: scan $fdir/*.zip failed (exit $status)"
     done
-    local report
-    report=$(python3 - "$fdir/index.tsv" "$repo/Fixtures/expected.json" "$tmp/fleet-patchaudit.ndjson" "$tmp/fleet-baseline.ndjson" <<'PY'
-# Prints to stderr each build's verdict counts and how many targets have the expected verdict
-# (a copy of a tree: the tree's in Fixtures/expected.json; a broken zip: error); prints PASS
-# or FAIL (patchaudit's, or the baseline's when patchaudit was not run) to stdout.
-import json, os, sys
-index = dict(line.rstrip("\n").split("\t", 1) for line in open(sys.argv[1]))
+    local report="(not checked: PATCHAUDIT=skip)"
+    if [ "${#who[@]}" -gt 0 ]; then
+    report=$(python3 - "$fdir" "$repo/Fixtures/expected.json" "$tmp/fleet-patchaudit.ndjson" "$tmp/fleet-baseline.ndjson" <<'PY'
+# Prints to stderr each build's verdict counts, how many targets have the expected verdict
+# (a copy of a tree: the tree's in Fixtures/expected.json; a broken zip: error), and how many
+# reported files have the SHA-256, SHA-1 and MD5 of the zip's entry; prints PASS or FAIL
+# (patchaudit's, or the baseline's when patchaudit was not run) to stdout.
+import hashlib, json, os, sys, zipfile
+fdir = sys.argv[1]
+index = dict(line.rstrip("\n").split("\t", 1) for line in open(os.path.join(fdir, "index.tsv")))
 trees = {t["name"]: t["verdict"] for t in json.load(open(sys.argv[2]))["trees"]}
 want = {n: ("error" if w.startswith("broken:") else trees.get(w, "?")) for n, w in index.items()}
+# The digests of each tree's entries, from its first copy (the copies share their DLLs' bytes).
+digests = {}
+for n, w in index.items():
+    if w.startswith("broken:") or w in digests:
+        continue
+    with zipfile.ZipFile(os.path.join(fdir, n)) as zf:
+        digests[w] = {i.filename: tuple(h(zf.read(i)).hexdigest() for h in (hashlib.sha256, hashlib.sha1, hashlib.md5))
+                      for i in zf.infolist() if not i.is_dir()}
+def files(x):
+    if isinstance(x, dict):
+        if isinstance(x.get("path"), str) and isinstance(x.get("sha256"), str):
+            yield x
+        for v in x.values():
+            yield from files(v)
+    elif isinstance(x, list):
+        for v in x:
+            yield from files(v)
 got = {}
 for label, path in (("patchaudit", sys.argv[3]), ("baseline", sys.argv[4])):
     if not os.path.exists(path):
         continue
-    verdicts = {}
+    verdicts, checked, bad = {}, 0, []
     for line in open(path):
         t = json.loads(line)
-        verdicts[os.path.basename(t["target"])] = t["verdict"]
+        name = os.path.basename(t["target"])
+        verdicts[name] = t["verdict"]
+        tree = index.get(name, "")
+        if tree in digests:
+            # Every file object of the target (installations, stray copies...), not the manifests'.
+            for f in files({k: v for k, v in t.items() if k != "manifests"}):
+                d = digests[tree].get(f["path"])
+                mine = (f["sha256"].lower(), str(f.get("sha1", "")).lower(), str(f.get("md5", "")).lower())
+                checked += 1
+                if d != mine and len(bad) < 5:
+                    bad.append(f"{name}!{f['path']}")
+                elif d != mine:
+                    bad.append("")
     got[label] = verdicts
     counts = {}
     for v in verdicts.values():
@@ -809,12 +880,15 @@ for label, path in (("patchaudit", sys.argv[3]), ("baseline", sys.argv[4])):
     wrong = sorted(n for n in want if verdicts.get(n) != want[n])
     print(f"==> {label}: {len(verdicts)} targets reported ("
           + ", ".join(f"{v} {n}" for v, n in sorted(counts.items())) + f"); "
-          f"{len(want) - len(wrong)} of {len(want)} with the expected verdict", file=sys.stderr)
+          f"{len(want) - len(wrong)} of {len(want)} with the expected verdict; "
+          f"{checked - len(bad)} of {checked} reported files with the entry's SHA-256, SHA-1 and MD5", file=sys.stderr)
     for n in wrong[:8]:
         print(f"    {n} ({index[n]}): {verdicts.get(n, 'not reported')}, expected {want[n]}", file=sys.stderr)
     if len(wrong) > 8:
         print(f"    ... and {len(wrong) - 8} more", file=sys.stderr)
-    got[label + ":ok"] = not wrong and len(verdicts) == len(want)
+    for b in bad[:5]:
+        print(f"    other digests than the zip entry's: {b}", file=sys.stderr)
+    got[label + ":ok"] = not wrong and not bad and checked > 0 and len(verdicts) == len(want)
 if "patchaudit" in got and "baseline" in got:
     same = sum(1 for n in want if got["patchaudit"].get(n) == got["baseline"].get(n))
     print(f"==> the same verdict from patchaudit and the baseline: {same} of {len(want)} targets", file=sys.stderr)
@@ -822,62 +896,89 @@ first = "patchaudit" if "patchaudit" in got else "baseline"
 print("PASS" if got[first + ":ok"] else "FAIL")
 PY
 )
+    fi
 
     # --- timing ------------------------------------------------------------------
+    # The anchor: what a shell script does to hash a fleet's system DLLs, two zips at a time.
+    # It extracts less than patchaudit reads (the SYSTEM folder only, where the pattern
+    # matches: not Windows/System, not SYSTEM32) and hashes once (SHA-256 of the stream).
     local fq paq blq
     fq=$(printf '%q' "$fdir")
     paq=$(printf '%q' "$pa")
-    local opts="--format ndjson --output /dev/null --fail-on none --jobs 2"
-    local pa_cmd="$paq scan $fq/*.zip $opts" bl_cmd=""
+    local opts
+    opts="--format ndjson --output $(printf '%q' "$tmp/fleet-timed.ndjson") --fail-on none"
+    local pa_cmd="$paq scan $fq/*.zip $opts --jobs 2" pa1_cmd="$paq scan $fq/*.zip $opts --jobs 1" bl_cmd=""
+    local anchor_cmd="printf '%s\\0' $fq/*.zip | xargs -0 -P2 -n1 sh -c 'bsdtar -xOf \"\$1\" \"*/SYSTEM/*\" | sha256sum || true' sh"
     if [ -n "$baseline" ]; then
         blq=$(printf '%q' "$baseline")
-        bl_cmd="$blq scan $fq/*.zip $opts"
+        bl_cmd="$blq scan $fq/*.zip $opts --jobs 2"
     fi
     say "timing the fleet (warm cache; hyperfine --warmup $fleet_warmup --runs $fleet_runs)"
+    say "anchor: $anchor_cmd"
     local cmds=()
     [ "$pa" != skip ] && cmds+=(-n patchaudit "$pa_cmd")
     [ -n "$baseline" ] && cmds+=(-n baseline "$bl_cmd")
+    cmds+=(-n anchor "$anchor_cmd")
+    [ "$pa" != skip ] && cmds+=(-n "patchaudit --jobs 1" "$pa1_cmd")
     local busy hf_start hf_secs
     busy=$(cpu_busy)
     hf_start=$(date +%s)
     hyperfine --warmup "$fleet_warmup" --runs "$fleet_runs" --export-json "$tmp/hf-fleet.json" "${cmds[@]}" >&2
     hf_secs=$(( $(date +%s) - hf_start ))
 
-    # --- peak memory: the highest of 3 runs ------------------------------------------
+    # --- peak memory: one run each ------------------------------------------------
     say "peak memory (GNU time %M)"
     local rss_pa="" rss_bl=""
-    [ "$pa" != skip ] && rss_pa=$(maxrss "$pa_cmd")
-    [ -n "$baseline" ] && rss_bl=$(maxrss "$bl_cmd")
+    [ "$pa" != skip ] && rss_pa=$(maxrss "$pa_cmd" 1)
+    [ -n "$baseline" ] && rss_bl=$(maxrss "$bl_cmd" 1)
 
     # --- summary -----------------------------------------------------------------
     python3 - "$tmp/hf-fleet.json" <<PY
 import json, sys
-f = dict(zips=$nzips, broken=$nbroken, trees=$ntrees, bytes=$fleet_bytes, hf=$hf_secs, busy=$busy,
+f = dict(zips=$nzips, broken=$nbroken, trees=$ntrees, copies=$copies, bytes=$zip_bytes, entries=$zip_entries,
+         watched=$watched_bytes, system=$system_bytes, anchor_empty=$anchor_empty, hf=$hf_secs, busy=$busy,
          cores=$(nproc), warmup=$fleet_warmup, runs=$fleet_runs)
 rss = {"patchaudit": "$rss_pa", "baseline": "$rss_bl"}
-paths = {"patchaudit": """$pa""", "baseline": """$baseline"""}
+paths = {"patchaudit": """$pa""", "baseline": """$baseline""", "patchaudit --jobs 1": """$pa""",
+         "anchor": "xargs -P2: bsdtar -xOf ZIP '*/SYSTEM/*' | sha256sum"}
 report = "$report"
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+MB = 1e6
 print()
-print(f"patchaudit fleet benchmark: {f['zips']:,} zips ({f['zips'] - f['broken']:,} copies of "
-      f"{f['trees']} fixture trees, {f['broken']} broken), {f['bytes'] / (1 << 20):.1f} MiB in all; "
-      f"one scan of DIR/*.zip --format ndjson --jobs 2")
-print(f"warm cache (nothing dropped); hyperfine --warmup {f['warmup']} --runs {f['runs']} ({f['hf']} s); "
+print(f"patchaudit fleet benchmark: {f['zips']:,} zips ({f['copies']:,} copies of {f['trees']} fixture trees, "
+      f"{f['broken']} broken), {f['bytes'] / (1 << 20):,.0f} MiB in all; a copy: {f['bytes'] / f['copies'] / MB:.2f} MB, "
+      f"{f['entries'] / f['copies']:.0f} entries, {f['watched'] / f['copies'] / MB:.2f} MB of watched DLLs and EXEs to inflate and hash")
+print(f"the anchor's '*/SYSTEM/*' takes {f['system'] / f['copies'] / MB:.2f} MB a copy "
+      f"(nothing in {f['anchor_empty']} copies: Windows/System, SYSTEM32 or no system folder)")
+print(f"one scan of DIR/*.zip --format ndjson --output FILE --fail-on none --jobs 2; "
+      f"warm cache (nothing dropped); hyperfine --warmup {f['warmup']} --runs {f['runs']} ({f['hf']} s); "
       f"{f['cores']} cores, {f['busy']}% busy just before")
 if f["busy"] > 10:
     print("warning: other work was running; the figures are noisy (compare min as well as mean)")
-print(f"{'command':<12} {'mean':>9} {'± stddev':>9} {'min':>8} {'max':>8} {'per zip':>9} {'peak RSS':>10}")
-for name in ["patchaudit", "baseline"]:
+print(f"{'command':<20} {'mean':>9} {'± stddev':>9} {'min':>8} {'max':>8} {'per zip':>9} {'peak RSS':>10}")
+for name in ["patchaudit", "baseline", "anchor", "patchaudit --jobs 1"]:
     r = res.get(name)
     if not r:
-        print(f"{name:<12} {'(not run)':>9}")
+        print(f"{name:<20} {'(not run)':>9}")
         continue
-    m = rss[name]
+    m = rss.get(name)
     mem = f"{int(m) / 1024:>6.1f} MiB" if m else ""
-    print(f"{name:<12} {r['mean']:>8.3f}s {r['stddev']:>8.3f}s {r['min']:>7.3f}s {r['max']:>7.3f}s "
+    print(f"{name:<20} {r['mean']:>8.3f}s {r['stddev'] or 0:>8.3f}s {r['min']:>7.3f}s {r['max']:>7.3f}s "
           f"{1000 * r['mean'] / f['zips']:>7.2f}ms {mem:>10}   {paths[name]}")
 pf = lambda ok: "PASS" if ok else "FAIL"
-print("goals: patchaudit's mean <= 1.05x the baseline's (PATCHAUDIT_BASELINE); every target its expected verdict")
+print("goals: patchaudit <= 0.5x the anchor; --jobs 2 within 10% of linear (time(jobs 1)/time(jobs 2) >= 1.8); "
+      "patchaudit <= 1.05x the baseline (PATCHAUDIT_BASELINE); every target its expected verdict and every "
+      "reported file the zip entry's digests")
+if "patchaudit" in res and "anchor" in res:
+    r = res["patchaudit"]["mean"] / res["anchor"]["mean"]
+    rmin = res["patchaudit"]["min"] / res["anchor"]["min"]
+    print(f"ratio patchaudit/anchor:   {r:.3f} (of the min: {rmin:.3f})")
+    print(f"  speed vs anchor:    {pf(r <= 0.5)} ({r:.3f})")
+if "patchaudit" in res and "patchaudit --jobs 1" in res:
+    s = res["patchaudit --jobs 1"]["mean"] / res["patchaudit"]["mean"]
+    smin = res["patchaudit --jobs 1"]["min"] / res["patchaudit"]["min"]
+    print(f"scaling jobs 1/jobs 2:     {s:.3f} (of the min: {smin:.3f})")
+    print(f"  scaling:            {pf(s >= 1.8)} ({s:.3f})")
 if "patchaudit" in res and "baseline" in res:
     r = res["patchaudit"]["mean"] / res["baseline"]["mean"]
     rmin = res["patchaudit"]["min"] / res["baseline"]["min"]
@@ -886,11 +987,110 @@ if "patchaudit" in res and "baseline" in res:
 elif "patchaudit" in res:
     print("  speed vs baseline:  no baseline (set PATCHAUDIT_BASELINE=/path/to/other/patchaudit)")
 else:
-    print("  speed vs baseline:  patchaudit not measured (PATCHAUDIT=skip)")
+    print("  speed:              patchaudit not measured (PATCHAUDIT=skip)")
 who = "patchaudit" if "patchaudit" in res else "baseline"
-print(f"  report:             {report} ({who}: each copy its tree's verdict in Fixtures/expected.json, each broken zip error)")
+print(f"  report:             {report} ({who}: each copy its tree's verdict in Fixtures/expected.json, each broken zip error; "
+      "each reported file the SHA-256, SHA-1 and MD5 of its zip entry)")
 PY
     [ "$report" != FAIL ] || report_failed+=(fleet)
+}
+
+# =============================================================================
+# fleet-memory: peak memory of one scan of 100 targets and of 10,000
+# =============================================================================
+fleet_memory_bench() {
+    if [ "$pa" = skip ]; then
+        say "fleet-memory: nothing to measure (PATCHAUDIT=skip)"
+        return
+    fi
+    local sdir="$bench_dir/fleet-small" trees="$repo/Fixtures/trees" small_count=9996
+    [ -d "$trees" ] || die "no fixture trees in $trees"
+    local key
+    key=$(cd "$trees" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    local smarker="$bench_dir/.fleet-small-v$fleet_small_version-$small_count-$key"
+
+    # --- the zips: 9,996 small copies and the 4 broken ones; t100/: hard links of 100 ---
+    if [ ! -e "$smarker" ] || [ ! -d "$sdir" ]; then
+        say "generating $small_count small zips of $trees in $sdir (once; cached by $smarker)"
+        rm -rf "$sdir" "$bench_dir"/.fleet-small-*
+        local gen_start
+        gen_start=$(date +%s%N)
+        nice -n 10 python3 "$gen" fleet-small "$sdir" "$small_count" "$trees" || die "generating $sdir failed"
+        mkdir "$sdir/t100"
+        ln "$sdir"/m00[0-8][0-9].zip "$sdir"/m009[0-6].zip "$sdir"/x-*.zip "$sdir/t100/"
+        sync
+        touch "$smarker"
+        say "small fleet generated in $(elapsed "$gen_start") s"
+    else
+        say "using the cached small fleet in $sdir ($smarker)"
+    fi
+    local n100 n10k
+    n100=$(find "$sdir/t100" -maxdepth 1 -name '*.zip' | wc -l)
+    n10k=$(find "$sdir" -maxdepth 1 -name '*.zip' | wc -l)
+    if [ "$n100" != 100 ] || [ "$n10k" != 10000 ]; then
+        die "$sdir: expected 100 and 10,000 zips, found $n100 and $n10k"
+    fi
+    printf '%s\n' "$sdir"/t100/*.zip >"$tmp/targets-100.txt"
+    printf '%s\n' "$sdir"/*.zip >"$tmp/targets-10000.txt"
+
+    # --- the commands: --targets FILE, or the zips as arguments where it is not known yet --
+    local sq paq how
+    sq=$(printf '%q' "$sdir")
+    paq=$(printf '%q' "$pa")
+    if "$pa" scan --help 2>/dev/null | grep -q -- --targets; then
+        how=targets
+    else
+        how=args
+        say "note: $pa does not know --targets yet; passing the zips as arguments instead"
+    fi
+    targets_of() { # targets_of 100|10000: the command-line part naming the targets
+        if [ "$how" = targets ]; then
+            printf -- '--targets %q' "$tmp/targets-$1.txt"
+        elif [ "$1" = 100 ]; then
+            printf '%s/t100/*.zip' "$sq"
+        else
+            printf '%s/*.zip' "$sq"
+        fi
+    }
+    local fmt n cmd rows=() busy lines
+    busy=$(cpu_busy)
+    for fmt in ndjson json table; do
+        for n in 100 10000; do
+            cmd="$paq scan $(targets_of "$n") --format $fmt --output $(printf '%q' "$tmp/mem-$n.$fmt") --fail-on none --jobs 2"
+            say "peak memory: $n targets, --format $fmt"
+            local t0 rss secs
+            t0=$(date +%s%N)
+            rss=$(maxrss "$cmd" "$memory_runs")
+            secs=$(elapsed "$t0")
+            lines=""
+            [ "$fmt" = ndjson ] && lines=$(wc -l <"$tmp/mem-$n.$fmt")
+            rows+=("$fmt $n $rss $secs ${lines:--}")
+        done
+    done
+    python3 - "$how" "$busy" "$memory_runs" "${rows[@]}" <<'PY'
+import sys
+how, busy, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = {}
+for r in sys.argv[4:]:
+    fmt, n, rss, secs, lines = r.split()
+    rows[(fmt, int(n))] = (int(rss), float(secs), lines)
+print()
+print("patchaudit fleet-memory benchmark: one scan of 100 and of 10,000 small zips (copies of the fixture "
+      "trees, 4 broken), --jobs 2 --fail-on none --output FILE; peak RSS by GNU time %M "
+      f"(the largest process), highest of {runs} run(s); {busy}% busy just before")
+print("targets given by " + ("--targets FILE" if how == "targets" else
+      "arguments (DIR/*.zip): this build has no --targets yet"))
+print(f"{'format':<8} {'100 targets':>12} {'10,000 targets':>15} {'ratio':>7}  {'goal <= 1.2x':<13} {'time (100 / 10,000)':>22}")
+ok = True
+for fmt in ("ndjson", "json", "table"):
+    a, b = rows[(fmt, 100)], rows[(fmt, 10000)]
+    ratio = b[0] / a[0]
+    ok = ok and ratio <= 1.2
+    extra = f"  ({b[2]} lines)" if fmt == "ndjson" else ""
+    print(f"{fmt:<8} {a[0] / 1024:>8.1f} MiB {b[0] / 1024:>11.1f} MiB {ratio:>7.2f}  {'PASS' if ratio <= 1.2 else 'FAIL':<13} "
+          f"{a[1]:>9.1f} s / {b[1]:>7.1f} s{extra}")
+print(f"goal: the peak memory of 10,000 targets <= 1.2x that of 100, every format: {'PASS' if ok else 'FAIL'}")
+PY
 }
 
 # =============================================================================
@@ -899,6 +1099,7 @@ if want dir; then dir_bench; fi
 if want archive; then archive_bench; fi
 if want nested; then nested_bench; fi
 if want fleet; then fleet_bench; fi
+if want fleet-memory; then fleet_memory_bench; fi
 if want image && [ "$pa" != skip ]; then PATCHAUDIT=$pa BENCH_DIR=$bench_dir bash "$repo/scripts/bench-image.sh" || report_failed+=(image); fi
 if [ "${#report_failed[@]}" -gt 0 ]; then
     printf 'bench: patchaudit did not report what was expected in: %s (see above)\n' "${report_failed[*]}" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Inputs for scripts/bench.sh: a deterministic copy of an old Windows disk, as a tree of
 files or as an archive (zip, or a tar stream for gzip); the same disk with archives inside;
-a fleet of small zips.
+a fleet of zips of about 2 MB, and one of small zips.
 
     bench_gen.py tree ROOT FILES
         FILES files (tiny, a few bytes to 32 KB) in a tree under ROOT. The real DLLs are
@@ -35,20 +35,32 @@ a fleet of small zips.
         that patchaudit's sniffer takes for an archive.
 
     bench_gen.py fleet DIR COUNT TREES
-        COUNT small zips DIR/m0001.zip ... of the folders in TREES (Fixtures/trees, cycled
-        through in name order), each with a README.TXT (PC-NOTE.TXT where the tree has a
-        README.TXT) naming its machine, so that no two are the same file; four broken ones,
-        x-random.zip (random bytes), x-truncated.zip (cut short), x-empty.zip and
-        x-badcrc.zip (a stored zip with a byte of a DLL flipped); DIR/index.tsv: each zip
-        and the tree it copies (or "broken:...").
+        COUNT zips DIR/m0001.zip ... of about 2 MB, copies of the folders in TREES
+        (Fixtures/trees, cycled through in name order), each with a README.TXT (PC-NOTE.TXT
+        where the tree has a README.TXT) naming its machine, so that no two are the same file.
+        The watched DLLs and EXEs weigh what real ones do (enlarge_pe: about 3.4 MB for the
+        seven files of a machine, code-like bytes that deflate to about 56%) and keep what
+        patchaudit decides about them: version resource, manifest size, PE checksum valid or
+        stale as it was; truncated and non-PE fixtures are kept as they are. Each distinct file
+        is enlarged and deflated once and its bytes reused in every copy. Four broken ones:
+        x-random.zip (random bytes), x-truncated.zip (cut short), x-empty.zip and x-badcrc.zip
+        (a stored zip with a byte of a DLL flipped). DIR/index.tsv: each zip and the tree it
+        copies (or "broken:..."); DIR/fleet.txt: each file of each tree, its size before and
+        after, and how it was enlarged.
+
+    bench_gen.py fleet-small DIR COUNT TREES
+        The same without enlarging (the fixtures as they are, about 7 KB a zip): the fleet of
+        the first fleet benchmark, now the many small targets of the fleet-memory section.
 
 In tree, zip and tar, no name matches the benchmark's patterns except the placed files;
 near misses (decoys) are there, and no name ends with an archive extension (.zip, .cab,
 ...), so that nothing is opened as a nested archive. In nested, only the placed files match.
 """
+import io
 import os
 import random
 import re
+import struct
 import sys
 import tarfile
 import zipfile
@@ -818,18 +830,196 @@ def write_nested(out, entries, placed):
           + f"), {len(placed)} placed files last", file=sys.stderr)
 
 
-# --- fleet: a thousand small zips -----------------------------------------------------------
+# --- fleet: a thousand 2 MB zips --------------------------------------------------------------
 
-def write_fleet(outdir, count, trees_dir):
-    """COUNT zips m0001.zip ... of the fixture trees (cycled through in name order), each with
-    a README.TXT naming the machine (so no two are the same file), and broken ones x-*.zip;
-    index.tsv says which is which."""
-    import io
+def code_pool(size, seed):
+    """SIZE bytes that look like x86-32 code of the era to deflate: instruction shapes (mov with
+    small ebp displacements, relative calls, pushes of a few globals, jumps, prologues and
+    epilogues, int3 padding) with some ASCII and UTF-16 strings between them. zlib level 6
+    leaves about 56% of them, as it leaves of real Win32 DLLs."""
+    rng = random.Random(seed)
+    out = bytearray()
+    regs = [0x45, 0x4D, 0x55, 0x5D, 0x75, 0x7D]
+    calls = [rng.randrange(0x1000, 0x60000) for _ in range(120)]
+    globs = [0x10000000 + rng.randrange(0, 0x40000) * 4 for _ in range(150)]
+    words = ("Message Store Address Book Exchange Server Provider Offline Folder Synchronize Profile "
+             "Mailbox Transport Property Table Session Logon Notify Advise Status Object Interface "
+             "GetProps SetProps OpenEntry CreateMessage SubmitMessage Folder Attachment Recipient").split()
+    d8 = lambda lo, hi: (rng.randrange(lo, hi) * 4) & 0xFF
+    le = lambda v, n=4: (v & 0xFFFFFFFF).to_bytes(n, "little")
+
+    def text():
+        t = " ".join(rng.choice(words) for _ in range(rng.randrange(2, 9))) + "\0"
+        return t.encode("utf-16-le") if rng.random() < 0.5 else t.encode()
+    shapes = [
+        (30, lambda: bytes([0x8B, rng.choice(regs), d8(-32, 32)])),             # mov r, [ebp+d8]
+        (20, lambda: bytes([0x89, rng.choice(regs), d8(-32, 32)])),             # mov [ebp+d8], r
+        (15, lambda: b"\xE8" + le(rng.choice(calls) - len(out))),               # call rel32
+        (12, lambda: bytes([0x50 + rng.randrange(8)])),                         # push r
+        (8, lambda: bytes([0x58 + rng.randrange(8)])),                          # pop r
+        (10, lambda: b"\xA1" + le(rng.choice(globs))),                          # mov eax, [g]
+        (8, lambda: b"\x68" + le(rng.choice(globs))),                           # push imm32
+        (10, lambda: bytes([0x85, 0xC0, 0x74 + rng.randrange(2), rng.randrange(4, 0x60)])),  # test; jz/jnz
+        (6, lambda: bytes([0x83, 0xC4, rng.choice([4, 8, 0xC, 0x10, 0x14])])),  # add esp, n
+        (6, lambda: bytes([0x33, 0xC0 + rng.randrange(64)])),                   # xor r, r
+        (5, lambda: b"\x0F\x84" + le(rng.randrange(0x10, 0x800))),              # jz rel32
+        (4, lambda: bytes([0x55, 0x8B, 0xEC, 0x83, 0xEC, rng.randrange(1, 64) * 4])),  # prologue
+        (4, lambda: bytes([0x8B, 0xE5, 0x5D, 0xC2, rng.randrange(0, 6) * 4, 0x00])),   # epilogue
+        (3, lambda: bytes([0xC7, 0x45, d8(-32, 0)]) + le(rng.randrange(0, 1 << rng.choice([8, 16, 32])))),
+        (2, lambda: b"\xCC" * rng.randrange(1, 12)),                            # int3 padding
+        (1, lambda: rng.randbytes(rng.randrange(2, 9))),                        # anything else
+        (2, text),
+    ]
+    weights = [w for w, _ in shapes]
+    makers = [m for _, m in shapes]
+    while len(out) < size:
+        for make in rng.choices(makers, weights, k=256):
+            out += make()
+    return bytes(out[:size])
+
+
+# Sizes of the fleet's healthy watched files, by name (real Win32 builds of the era are about
+# this big): 3.4 MB for the seven files of a typical machine. A fixture whose size a manifest
+# lists (the Exchange 5.5 RTM originals: 121,104 to 555,280 bytes) keeps it.
+FLEET_SIZES = {"emsabp32.dll": 132368, "emsmdb32.dll": 540944, "emsui32.dll": 126224,
+               "mspst32.dll": 557328, "outllib.dll": 1491216, "outlook.exe": 29456,
+               "omipst9.dll": 190736, "emsuix32.dll": 555280}
+
+
+def manifest_sizes(manifest_dir):
+    """{(lower-case name, size)} of the builds the manifests in MANIFEST_DIR list with a size."""
+    import json
+    sizes = set()
+    if os.path.isdir(manifest_dir):
+        for n in sorted(os.listdir(manifest_dir)):
+            if not n.endswith(".json") or n.startswith("manifest.schema"):
+                continue
+            doc = json.load(open(os.path.join(manifest_dir, n)))
+            for f in doc.get("files", []):
+                for b in f.get("builds", []):
+                    if isinstance(b.get("size"), int):
+                        sizes.add((f["name"].lower(), b["size"]))
+    return sizes
+
+
+def enlarge_pe(name, data, pool, fixed_sizes):
+    """A fixture DLL or EXE made as heavy as a real one without changing what patchaudit decides
+    about it: the same version resource, the same size where a manifest lists it, still intact
+    or damaged as before. Returns (bytes, how).
+    - Not a PE file, or a truncated one (sections past the end): unchanged.
+    - A build at a size a manifest lists (the RTM originals): the long run of zeros the fixture
+      generator pads .rdata with is filled with code-like bytes (same size).
+    - Otherwise, grown to FLEET_SIZES[name] with code-like bytes appended after the last
+      section (an overlay: neither "MSCF" nor "PK\\3\\4", so not a self-extracting package).
+    Then the PE checksum is rewritten: valid where it was valid, stale by the same amount where
+    it was stale (the flipped fixtures), 0 where it was 0."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "tools"))
+    import pefixture
+    try:
+        pe = pefixture.PE(data)
+    except (pefixture.PEError, struct.error):
+        return data, "kept (not PE)"
+    if pe.raw_end() > len(data):
+        return data, "kept (truncated)"
+    lname = name.rsplit("/", 1)[-1].lower()
+    stored, computed = pe.checksum, pe.computed_checksum()
+    # Each file its own stretch of the pool (where it starts follows from its name and bytes).
+    import hashlib
+    start = int.from_bytes(hashlib.sha256(lname.encode() + data[:4096]).digest()[:4], "little") % len(pool)
+
+    def fill(n):
+        piece = (pool[start:] + pool[:start]) * (1 + n // len(pool))
+        return piece[:n]
+    out = bytearray(data)
+    if (lname, len(data)) in fixed_sizes:
+        # The longest run of zeros inside a section that is no resource section and holds no
+        # data directory: the .rdata pad array.
+        dirs = []
+        for rva, size in pe.dirs:
+            if rva and size:
+                try:
+                    off = pe.rva_to_offset(rva)
+                    dirs.append((off, off + size))
+                except pefixture.PEError:
+                    pass
+        best = (0, 0)
+        for sec in pe.sections:
+            if sec["name"] == ".rsrc" or not sec["rsize"]:
+                continue
+            lo, hi = sec["rptr"], min(sec["rptr"] + sec["rsize"], len(data))
+            for m in re.finditer(rb"\0{4096,}", data[lo:hi]):
+                a, b = lo + m.start() + 64, lo + m.end() - 64
+                if b - a > best[1] - best[0] and not any(a < e and s < b for s, e in dirs):
+                    best = (a, b)
+        a, b = best
+        if b - a < 4096:
+            return data, "kept (no pad to fill)"
+        out[a:b] = fill(b - a)
+        how = f"pad of {b - a} bytes filled"
+    else:
+        want = FLEET_SIZES.get(lname)
+        if not want or want <= len(data):
+            return data, "kept"
+        out += fill(want - len(data))
+        how = f"grown from {len(data)} bytes"
+    if stored:
+        new = pefixture.pe_checksum(bytes(out), pe.checksum_offset)
+        struct.pack_into("<I", out, pe.checksum_offset, (new + stored - computed) & 0xFFFFFFFF)
+    return bytes(out), how
+
+
+class RawZip:
+    """A zip written from entries deflated beforehand (the same file in many zips is deflated
+    once): local headers, data, central directory, end record; MS-DOS attributes, no extras."""
+
+    def __init__(self, when):
+        y, mo, d, h, mi, s = when
+        self.dostime = (h << 11) | (mi << 5) | (s // 2)
+        self.dosdate = ((y - 1980) << 9) | (mo << 4) | d
+        self.parts, self.central, self.offset = [], [], 0
+
+    @staticmethod
+    def prepare(name, data, level=6):
+        """(name, method, crc, compressed, size, external attributes) of one entry; data None
+        for a folder."""
+        import zlib
+        if data is None:
+            return (name, 0, 0, b"", 0, 0x10)
+        if level is None:
+            return (name, 0, zlib.crc32(data), data, len(data), 0x20)
+        c = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return (name, 8, zlib.crc32(data), c.compress(data) + c.flush(), len(data), 0x20)
+
+    def add(self, entry):
+        name, method, crc, comp, size, attr = entry
+        n = name.encode("cp437")
+        common = struct.pack("<HHHHIII", 0, method, self.dostime, self.dosdate, crc, len(comp), size)
+        head = struct.pack("<IH", 0x04034B50, 20) + common + struct.pack("<HH", len(n), 0) + n
+        self.central.append(struct.pack("<IHH", 0x02014B50, 20, 20) + common
+                            + struct.pack("<HHHHHII", len(n), 0, 0, 0, 0, attr, self.offset) + n)
+        self.parts += [head, comp]
+        self.offset += len(head) + len(comp)
+
+    def bytes(self):
+        cd = b"".join(self.central)
+        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(self.central), len(self.central),
+                          len(cd), self.offset, 0)
+        return b"".join(self.parts) + cd + end
+
+
+def write_fleet(outdir, count, trees_dir, heavy=True):
+    """COUNT zips m0001.zip ... of the fixture trees (cycled through in name order), each with a
+    README.TXT naming the machine, whose watched files are as heavy as real ones (enlarge_pe;
+    not when heavy is False: the fixtures as they are), and broken ones x-*.zip; index.tsv
+    says which is which; fleet.txt what the files are."""
     trees = sorted(t for t in os.listdir(trees_dir) if os.path.isdir(os.path.join(trees_dir, t)))
     if not trees:
         sys.exit(f"bench_gen.py: no trees in {trees_dir}")
     when = (1999, 6, 1, 9, 30, 0)
-    content = {}
+    pool = code_pool(4 << 20, SEED + 60) if heavy else b""
+    fixed = manifest_sizes(os.path.join(trees_dir, "..", "..", "Manifests"))
+    made = {}           # the fixture's bytes -> (enlarged bytes, how): each is enlarged once
+    content, prepared, notes = {}, {}, []
     for t in trees:
         top = os.path.join(trees_dir, t)
         entries = []
@@ -839,20 +1029,30 @@ def write_fleet(outdir, count, trees_dir):
             if rel != ".":
                 entries.append((rel.replace(os.sep, "/") + "/", None))
             for n in sorted(names):
+                path = (n if rel == "." else f"{rel}/{n}").replace(os.sep, "/")
                 with open(os.path.join(folder, n), "rb") as f:
-                    entries.append(((n if rel == "." else f"{rel}/{n}").replace(os.sep, "/"), f.read()))
+                    data = f.read()
+                if heavy and n.lower().endswith((".dll", ".exe")):
+                    key = (n.lower(), data)
+                    if key not in made:
+                        made[key] = enlarge_pe(n, data, pool, fixed)
+                    big, how = made[key]
+                    notes.append(f"{t}/{path}\t{len(data)}\t{len(big)}\t{how}")
+                    data = big
+                entries.append((path, data))
         content[t] = entries
+        prepared[t] = [RawZip.prepare(name, data) for name, data in entries]
 
-    def zip_of(tree, readme, method=zipfile.ZIP_DEFLATED):
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            # The machine's note: README.TXT, or PC-NOTE.TXT where the tree has a README.TXT.
-            note = "PC-NOTE.TXT" if any(n.upper() == "README.TXT" for n, _ in content[tree]) else "README.TXT"
-            for name, data in [(note, readme)] + content[tree]:
-                zi = zipfile.ZipInfo(name, date_time=when)
-                zi.create_system, zi.external_attr = 0, 0x10 if data is None else 0x20
-                zf.writestr(zi, data or b"", compress_type=method)
-        return buf.getvalue()
+    def note_name(tree):
+        # The machine's note: README.TXT, or PC-NOTE.TXT where the tree has a README.TXT.
+        return "PC-NOTE.TXT" if any(n.upper() == "README.TXT" for n, _ in content[tree]) else "README.TXT"
+
+    def zip_of(tree, readme, level=6):
+        z = RawZip(when)
+        z.add(RawZip.prepare(note_name(tree), readme, level))
+        for e, (name, data) in zip(prepared[tree], content[tree]):
+            z.add(e if level == 6 else RawZip.prepare(name, data, level))
+        return z.bytes()
 
     os.makedirs(outdir, exist_ok=True)
     index = []
@@ -871,7 +1071,7 @@ def write_fleet(outdir, count, trees_dir):
     while sniffs_as_archive(noise[:0x8006]):
         noise = rng.randbytes(256 << 10)
     whole = zip_of(trees[0], b"PC0000: cut short while copying\r\n")
-    flipped = bytearray(zip_of(trees[0], b"PC9999: bad sector\r\n", zipfile.ZIP_STORED))
+    flipped = bytearray(zip_of(trees[0], b"PC9999: bad sector\r\n", None))
     with zipfile.ZipFile(io.BytesIO(bytes(flipped))) as zf:
         dll = next(i for i in zf.infolist() if i.filename.upper().endswith(".DLL") and i.file_size > 1024)
     head = dll.header_offset + 30 + len(dll.filename.encode()) + int.from_bytes(
@@ -886,6 +1086,9 @@ def write_fleet(outdir, count, trees_dir):
         index.append((name, what))
     with open(os.path.join(outdir, "index.tsv"), "w") as f:
         f.writelines(f"{n}\t{w}\n" for n, w in index)
+    with open(os.path.join(outdir, "fleet.txt"), "w") as f:
+        f.write("tree/path\tfixture bytes\tfleet bytes\thow\n")
+        f.writelines(line + "\n" for line in notes)
     print(f"fleet: {count} zips of {len(trees)} trees and {len(index) - count} broken ones in {outdir}",
           file=sys.stderr)
 
@@ -909,6 +1112,8 @@ def main(argv):
         write_nested(argv[1], int(argv[2]), pairs(argv[3:]))
     elif len(argv) == 4 and argv[0] == "fleet":
         write_fleet(argv[1], int(argv[2]), argv[3])
+    elif len(argv) == 4 and argv[0] == "fleet-small":
+        write_fleet(argv[1], int(argv[2]), argv[3], heavy=False)
     else:
         sys.exit(__doc__)
 
