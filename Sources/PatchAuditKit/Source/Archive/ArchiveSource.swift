@@ -745,7 +745,7 @@ final class ArchiveWalk {
         }
         switch try readData(reader, entry: entry, path: path, cap: limits.maxFileSize) {
         case .success(let bytes):
-            return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
+            return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes, selection: limits.digests)))
         case .failure(let problem):
             return .failure(problem)
         }
