@@ -9,11 +9,11 @@ SAMPLE     := Fixtures/sample-install
 
 all: build
 
-# Debian packages the build needs: libarchive (archives), The Sleuth Kit and libqcow (disk
-# images) and pkg-config (to find them).
+# Debian packages the build needs: libarchive (archives), libdeflate (zip entries read in
+# place), The Sleuth Kit and libqcow (disk images) and pkg-config (to find them).
 # swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
-	@bash scripts/ensure-packages.sh libarchive-dev libtsk-dev libqcow-dev pkg-config
+	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev pkg-config
 
 build: deps
 	$(SWIFT) build
@@ -80,6 +80,7 @@ fixtures:
 	bash Fixtures/generate.sh
 	bash Fixtures/make-archives.sh
 	python3 Fixtures/tools/robustness.py
+	python3 Fixtures/tools/zip-in-place.py
 	bash Fixtures/hashdeep/make.sh
 	bash Fixtures/tools/images/make-images.sh
 	bash Fixtures/tools/sfx/make-sfx.sh

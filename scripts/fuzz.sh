@@ -68,7 +68,7 @@ seed() { # seed TARGET DIR
     case $target in
         FuzzPE) mapfile -d '' files < <(find "$repo/Fixtures/dlls" "$repo/Tests/PatchAuditKitTests/Resources/PE" -type f -name '*.dll' -size -16k -print0) ;;
         FuzzZipDirectory) mapfile -d '' files < <(find "$repo/Fixtures" -type f -name '*.zip' -size -64k -print0) ;;
-        FuzzArchive) mapfile -d '' files < <(find "$repo/Fixtures/archives" "$repo/Fixtures/robustness" "$repo/Fixtures/hostile-archives" -type f \
+        FuzzArchive) mapfile -d '' files < <(find "$repo/Fixtures/archives" "$repo/Fixtures/robustness" "$repo/Fixtures/hostile-archives" "$repo/Fixtures/zip-in-place" -type f \
             \( -name '*.zip' -o -name '*.tar*' -o -name '*.7z' -o -name '*.cab' -o -name '*.iso' -o -name '*.gz' -o -name '*.001' \) -size -64k -print0) ;;
         FuzzManifest) mapfile -d '' files < <(find "$repo/Manifests" -type f -name '*.json' -print0) ;;
         FuzzHashdeep) mapfile -d '' files < <(find "$repo/Fixtures/hashdeep" -type f -name '*.hashdeep' -print0) ;;

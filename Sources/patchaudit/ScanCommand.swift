@@ -122,6 +122,9 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Most resident memory one target may use, in bytes; past it the target is stopped and reported as an error.", valueName: "bytes"))
     var workerMemory: Int64 = 2 << 30
 
+    @Option(help: ArgumentHelp("Digests computed for each file read: a comma list of sha256, sha1, md5. SHA-256 is always computed; --format hashdeep adds md5, and a manifest that records a build by SHA-1 or MD5 alone adds that one.", valueName: "list"))
+    var digests: DigestSelection = .sha256
+
     @Flag(help: "List deleted files of disk images whose names the manifests watch, as stray copies marked deleted (read from whatever clusters remain; never part of a verdict).")
     var includeDeleted = false
 
@@ -201,6 +204,7 @@ struct ScanCommand: AsyncParsableCommand {
         limits.maxArchiveDepth = maxDepth
         limits.maxTotalBytes = maxTotalBytes
         limits.maxNestedArchiveSize = maxNestedSize
+        limits.digests = DigestSelection.forScan(requested: digests, format: format, manifests: loaded.map(\.manifest))
         guard let executable = ShippedManifests.executablePath() else {
             standardError("patchaudit: cannot find its own executable to start worker processes (is /proc mounted?)\n")
             throw ExitCode(74)

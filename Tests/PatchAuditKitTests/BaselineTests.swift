@@ -71,6 +71,38 @@ import Testing
         }
     }
 
+    /// A build recorded by MD5 alone (a `hashdeep -c md5` list) is matched when the scan
+    /// computes what the manifest needs, and only then: SHA-256 alone cannot vouch for it.
+    @Test func buildRecordedByMD5AloneNeedsMD5Computed() throws {
+        var manifest = try Self.baseline(from: "up-to-date-sr1").manifest
+        for index in manifest.files.indices {
+            manifest.files[index].builds = manifest.files[index].builds.map { build in
+                var md5Only = build
+                (md5Only.sha256, md5Only.sha1) = (nil, nil)
+                return md5Only
+            }
+        }
+        let loaded = [LoadedManifest(manifest: manifest, path: "md5-only.json", sha256: "")]
+        let target = FixtureSupport.trees.appendingPathComponent("up-to-date-sr1").path
+        func scan(_ digests: DigestSelection) -> TargetReport {
+            var limits = ScanLimits()
+            limits.digests = digests
+            return TargetScanner(configuration: ScanConfiguration(manifests: loaded, limits: limits)).scan(target: target)
+        }
+        let needed = DigestSelection.forScan(requested: .sha256, format: .ndjson, manifests: [manifest])
+        #expect(needed == [.sha256, .md5])
+        let report = scan(needed)
+        #expect(report.verdict == .upToDate)
+        let files = report.installations.flatMap { $0.evaluations.flatMap(\.files) }.filter { $0.sha256 != nil }
+        #expect(files.count == 7)
+        for file in files {
+            #expect(file.baseline?.result == .matched && file.md5 != nil && file.sha1 == nil, "\(file.name)")
+        }
+        // Without MD5 the recorded builds share no digest with the files: none is vouched for.
+        let without = scan(.sha256)
+        #expect(without.installations.flatMap { $0.evaluations.flatMap(\.files) }.allSatisfy { $0.baseline?.result != .matched })
+    }
+
     @Test func theKnownGoodCopyItselfStaysUpToDate() throws {
         let baseline = try Self.baseline(from: "up-to-date-sr1").manifest
         let report = Self.scanner(baseline).scan(target: FixtureSupport.trees.appendingPathComponent("up-to-date-sr1").path)

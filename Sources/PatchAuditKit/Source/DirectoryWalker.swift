@@ -193,7 +193,8 @@ public struct DirectoryWalker: Sendable {
             switch type {
             case DirectoryWalker.typeRegular, DirectoryWalker.typeUnknown:
                 content = RegularFileReader.read(directory: directory, name: cName,
-                                                 displayPath: path.display, maxSize: walker.limits.maxFileSize)
+                                                 displayPath: path.display, maxSize: walker.limits.maxFileSize,
+                                                 digests: walker.limits.digests)
             case DirectoryWalker.typeLink:
                 content = .failure(ReadProblem(.symbolicLink,
                     "\(path.display) is a symbolic link; links are never followed, so its target was not read"))

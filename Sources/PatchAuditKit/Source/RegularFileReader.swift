@@ -28,18 +28,20 @@ public enum RegularFileReader {
     /// - Returns: the bytes and digests, or the ``ReadProblem`` that stopped it.
     /// - Parameter followLinks: true only for a path the user named (a manifest, an `inspect`
     ///   argument); files found by a walk are never reached through a link.
+    /// - Parameter digests: the digests computed besides SHA-256 (all three by default).
     public static func read(directory: FileDescriptor? = nil, name: UnsafePointer<CChar>, displayPath: String,
-                            maxSize: Int64, followLinks: Bool = false) -> Result<FileBytes, ReadProblem> {
+                            maxSize: Int64, followLinks: Bool = false, digests: DigestSelection = .all) -> Result<FileBytes, ReadProblem> {
         switch Syscalls.open(name, relativeTo: directory, flags: O_RDONLY | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW)) {
         case .failure(let error):
             return .failure(openProblem(error.rawValue, path: displayPath))
         case .success(let file):
-            return read(openFile: file, displayPath: displayPath, maxSize: maxSize)
+            return read(openFile: file, displayPath: displayPath, maxSize: maxSize, digests: digests)
         }
     }
 
     /// Reads an already opened file (checked to be a regular file first).
-    static func read(openFile file: borrowing OwnedDescriptor, displayPath: String, maxSize: Int64) -> Result<FileBytes, ReadProblem> {
+    static func read(openFile file: borrowing OwnedDescriptor, displayPath: String, maxSize: Int64,
+                     digests: DigestSelection = .all) -> Result<FileBytes, ReadProblem> {
         let status: stat
         switch file.status() {
         case .success(let found): status = found
@@ -55,7 +57,7 @@ public enum RegularFileReader {
             return .failure(tooLarge(displayPath, size: declared, maxSize: maxSize))
         }
         var bytes = [UInt8](repeating: 0, count: Int(declared))
-        var accumulator = DigestAccumulator()
+        var accumulator = DigestAccumulator(selection: digests)
         var filled = 0
         var failure: ReadProblem?
         bytes.withUnsafeMutableBytes { buffer in

@@ -33,12 +33,16 @@ public struct ScanLimits: Sendable, Hashable, Codable {
     /// workers: deleted entries of disk images whose names match are read and listed as stray
     /// copies marked deleted (`--include-deleted`). Without it they are not read at all.
     public var includeDeleted = false
+    /// Not a bound either: the digests computed for each file read (``DigestSelection``), kept
+    /// here so the choice travels to the workers. SHA-256 always; all three unless the caller
+    /// narrows it (`scan` does, by `--digests`, its format and its manifests).
+    public var digests = DigestSelection.all
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case maxFileSize, maxEntries, maxFolderDepth, maxArchiveDepth, maxTotalBytes, maxCompressionRatio,
-             maxNestedArchiveSize, maxMatchedFiles, maxNestedArchives, maxMatchedBytes, maxListedSkipped, includeDeleted
+             maxNestedArchiveSize, maxMatchedFiles, maxNestedArchives, maxMatchedBytes, maxListedSkipped, includeDeleted, digests
     }
 
     /// Reads limits written by ``encode(to:)``; a limit that is absent keeps its default.
@@ -57,6 +61,7 @@ public struct ScanLimits: Sendable, Hashable, Codable {
         maxMatchedBytes = try container.decodeIfPresent(Int64.self, forKey: .maxMatchedBytes) ?? defaults.maxMatchedBytes
         maxListedSkipped = try container.decodeIfPresent(Int.self, forKey: .maxListedSkipped) ?? defaults.maxListedSkipped
         includeDeleted = try container.decodeIfPresent(Bool.self, forKey: .includeDeleted) ?? defaults.includeDeleted
+        digests = try container.decodeIfPresent(DigestSelection.self, forKey: .digests) ?? defaults.digests
     }
 }
 

@@ -35,6 +35,10 @@ struct ArchiveSource: TargetSource {
     var payload: SelfExtractingPackage.Payload?
     /// The target is a Windows program (a PE image), package or not.
     var isProgram = false
+    /// Whether matched zip entries in the plain case are read in place with libdeflate
+    /// (``ArchiveWalk/readInPlace(_:in:path:)``); false reads every one through libarchive, as
+    /// tests do to compare the two.
+    var readsZipEntriesInPlace = true
 
     /// File-name endings of archives opened when found inside an archive.
     static let nestedSuffixes = [".zip", ".cab", ".7z", ".iso", ".tar", ".tgz", ".tar.gz", ".tbz2", ".tar.bz2",
@@ -80,11 +84,14 @@ struct ArchiveSource: TargetSource {
         var matchedBytes: Int64 = 0
         /// Entries named like archives looked into so far (all levels).
         var nestedLookedAt = 0
+        /// Matched zip entries read in place (libdeflate) rather than through libarchive.
+        var entriesReadInPlace = 0
     }
 
     /// Scans the archive open at `file`: a regular file of `size` bytes, or a pipe (`size` nil).
     func scan() -> Outcome {
         let walk = ArchiveWalk(matcher: matcher, limits: limits, file: .descriptor(file))
+        walk.readsInPlace = readsZipEntriesInPlace
         withUTF8Locale {
             if let payload {
                 walk.scanTarget(start: payload.offset, size: payload.length)
@@ -147,6 +154,11 @@ final class ArchiveWalk {
     /// found on a disk image's volume is read, that file.
     var file: TargetBytes
     var outcome = ArchiveSource.Outcome()
+    /// The decompressor for zip entries read in place (``readInPlace(_:in:path:)``): made on
+    /// first use, reused for every entry of the scan.
+    var zipInflater: ZipInflater?
+    /// Whether matched zip entries in the plain case are read in place (else all by libarchive).
+    var readsInPlace = true
 
     private static let bang = UInt8(ascii: "!")
     /// The most reserved ahead of the bytes themselves: a recorded size is only a claim.
@@ -237,8 +249,9 @@ final class ArchiveWalk {
     }
 
     /// Reads each wanted entry of a zip: its bytes (local header to data descriptor) are read in
-    /// place by the central directory's offsets, through libarchive's streaming zip reader,
-    /// which decompresses and checks the CRC.
+    /// place by the central directory's offsets: a matched entry in the plain case by
+    /// ``readInPlace(_:in:path:)`` (libdeflate), any other through libarchive's streaming zip
+    /// reader, which decompresses and checks the CRC.
     func scanZipEntries(_ catalog: ZipLayout.Catalog, zip: FileStretch, prefix: [UInt8], depth: Int) throws(ArchiveError) {
         if depth == 1 { outcome.format = "ZIP" }
         outcome.summary.entriesVisited += catalog.entryCount
@@ -273,6 +286,14 @@ final class ArchiveWalk {
             }
             if let (found, expected) = headerDisagreement(wanted, in: zip) {
                 outcome.problems.append(.zipHeaderMismatch(path: path.display, found: found, expected: expected))
+            }
+            // The plain case, read in place and inflated by libdeflate; anything else (or a
+            // limit about to be reached) is read by libarchive below, as before.
+            if readsInPlace, let matched, outcome.items.count < limits.maxMatchedFiles,
+               let content = readInPlace(wanted, in: zip, path: path) {
+                outcome.entriesReadInPlace += 1
+                recordMatched(matched, path: path, key: prefix + name, content: content)
+                continue
             }
             let reader: ArchiveReader
             do throws(ArchiveError) {
@@ -393,19 +414,7 @@ final class ArchiveWalk {
                 // libarchive still has to get past its data: that costs what skipping costs.
                 try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
             }
-            if case .failure(let problem) = content, problem.kind == .encrypted {
-                outcome.problems.append(.encrypted(description: "\(path.display) is encrypted; its bytes cannot be checked without the password", path: path.display))
-            }
-            let item = InventoryItem(name: matched, path: path, content: content)
-            outcome.items.append(item)
-            if item.readProblem == nil { outcome.matchedItems[prefix + name] = item }
-            if case .success(let file) = content {
-                outcome.matchedBytes += file.size
-                if outcome.matchedBytes > limits.maxMatchedBytes {
-                    stop(LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
-                        detail: "the files matched in this target add up to more than \(limits.maxMatchedBytes) bytes (DLLs of the era are under 2 MiB each); the scan stopped at \(path.display)"))
-                }
-            }
+            recordMatched(matched, path: path, key: prefix + name, content: content)
             return
         }
         if entry.isRegularFile && !entry.isHardLink && ArchiveSource.isArchiveName(last) {
@@ -425,6 +434,24 @@ final class ArchiveWalk {
             noteNestedDataWarnings(reader.dataWarnings, path: path)
         } else {
             try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
+        }
+    }
+
+    /// Adds a matched file as read (or why not) to the inventory, keyed by `key` for tar hard
+    /// links, and counts its bytes towards `--max-matched-bytes`.
+    func recordMatched(_ matched: String, path: ScanPath, key: [UInt8], content: Result<FileBytes, ReadProblem>) {
+        if case .failure(let problem) = content, problem.kind == .encrypted {
+            outcome.problems.append(.encrypted(description: "\(path.display) is encrypted; its bytes cannot be checked without the password", path: path.display))
+        }
+        let item = InventoryItem(name: matched, path: path, content: content)
+        outcome.items.append(item)
+        if item.readProblem == nil { outcome.matchedItems[key] = item }
+        if case .success(let file) = content {
+            outcome.matchedBytes += file.size
+            if outcome.matchedBytes > limits.maxMatchedBytes {
+                stop(LimitHit(limit: "max-matched-bytes", value: limits.maxMatchedBytes,
+                    detail: "the files matched in this target add up to more than \(limits.maxMatchedBytes) bytes (DLLs of the era are under 2 MiB each); the scan stopped at \(path.display)"))
+            }
         }
     }
 
@@ -745,7 +772,7 @@ final class ArchiveWalk {
         }
         switch try readData(reader, entry: entry, path: path, cap: limits.maxFileSize) {
         case .success(let bytes):
-            return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
+            return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes, selection: limits.digests)))
         case .failure(let problem):
             return .failure(problem)
         }
@@ -811,21 +838,37 @@ final class ArchiveWalk {
     }
 
     /// Tracks how many compressed bytes a stretch of output cost: libarchive's byte counter
-    /// where it moves, else the size of the whole source (an upper bound on the input).
+    /// where it moves, else the size of the whole source (an upper bound on the input); or, for
+    /// an entry inflated in place, its compressed size.
     struct RatioGuard {
-        let reader: ArchiveReader
+        let reader: ArchiveReader?
         let rawStart: Int64
+        /// Without a reader: the compressed bytes the output came from.
+        let knownInput: Int64
         var produced: Int64 = 0
         init(reader: ArchiveReader) {
             self.reader = reader
             rawStart = reader.rawBytesRead
+            knownInput = 0
+        }
+
+        /// For bytes inflated from `compressedBytes` bytes read in place (no libarchive reader).
+        init(compressedBytes: Int64) {
+            reader = nil
+            rawStart = 0
+            knownInput = compressedBytes
         }
 
         /// Output bytes per input byte so far, once there is enough output to judge.
         var ratio: Int64? {
             guard produced > 16 << 20 else { return nil }
-            let raw = reader.rawBytesRead - rawStart
-            let input = raw > 0 ? raw : (reader.sourceSize ?? 0)
+            let input: Int64
+            if let reader {
+                let raw = reader.rawBytesRead - rawStart
+                input = raw > 0 ? raw : (reader.sourceSize ?? 0)
+            } else {
+                input = knownInput
+            }
             guard input > 0 else { return nil }
             return produced / input
         }

@@ -38,6 +38,8 @@ struct ZipLayout {
         var flags: UInt16
         /// Compression method: 0 stored, 8 deflated, ...
         var method: UInt16
+        /// The CRC-32 of the uncompressed bytes, as the central directory records it.
+        var crc32: UInt32 = 0
         /// A Unix symbolic link (made on Unix, mode S_IFLNK in the external attributes).
         var isSymbolicLink: Bool
     }
@@ -195,7 +197,7 @@ struct ZipLayout {
                     wantedNameBytes += nameLength
                     catalog.wanted.append(Entry(name: Array(chunk[nameRange]), localHeaderOffset: offset,
                                                 compressedSize: compressed, uncompressedSize: uncompressed, flags: flags,
-                                                method: method, isSymbolicLink: isLink))
+                                                method: method, crc32: chunk.u32(at + 16), isSymbolicLink: isLink))
                 } else {
                     catalog.wantedCut = true
                 }

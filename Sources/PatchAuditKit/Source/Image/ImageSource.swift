@@ -527,7 +527,7 @@ final class ImageWalk {
                 ? "\(path.display) (deleted): \(failure); its clusters may have been reused"
                 : "\(path.display): \(failure) from the image; the image is damaged or cut short: get a fresh copy"))
         }
-        return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes)))
+        return .success(FileBytes(bytes: bytes, digests: FileDigests(of: bytes, selection: limits.digests)))
     }
 
     /// An archive on a volume: opened in place by the rules of nested archives.
