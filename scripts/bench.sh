@@ -763,12 +763,18 @@ PY
 # =============================================================================
 # fleet: 1,000 zips of 2 MB in one scan, against the anchor and another build
 # =============================================================================
+# The generated fleets are cached by their generator's version, their size and this key: a
+# digest of every file of the fixture trees they copy.
+trees_key() {
+    (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+}
+
 fleet_bench() {
     local fdir="$bench_dir/fleet" trees="$repo/Fixtures/trees"
     [ -d "$trees" ] || die "no fixture trees in $trees"
     # The cache is keyed by the generator's version, the count and the trees' bytes.
     local key
-    key=$(cd "$trees" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    key=$(trees_key "$trees")
     local fmarker="$bench_dir/.fleet-v$fleet_version-$fleet_count-$key"
 
     # --- the zips ----------------------------------------------------------------
@@ -1009,7 +1015,7 @@ fleet_memory_bench() {
     local sdir="$bench_dir/fleet-small" trees="$repo/Fixtures/trees" small_count=9996
     [ -d "$trees" ] || die "no fixture trees in $trees"
     local key
-    key=$(cd "$trees" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+    key=$(trees_key "$trees")
     local smarker="$bench_dir/.fleet-small-v$fleet_small_version-$small_count-$key"
 
     # --- the zips: 9,996 small copies and the 4 broken ones; t100/: hard links of 100 ---
