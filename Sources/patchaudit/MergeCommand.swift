@@ -91,10 +91,7 @@ struct MergeCommand: AsyncParsableCommand {
             note("patchaudit: warning: the inputs were judged against \(merge.manifestSets.count) different sets of manifests; the report lists them all")
         }
         let sink = try OutputSink(path: output)
-        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        let stream = ReportStream(format: format, manifests: merge.manifests,
-                                  colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,
-                                  hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try sink.write($0) }
+        let stream = sink.reportStream(format: format, manifests: merge.manifests, noColor: noColor)
         let outcome: ResultMerge.Outcome
         do {
             try stream.begin()

@@ -65,8 +65,8 @@ final class ProgressDisplay: @unchecked Sendable {
     private func draw() {
         lock.withLock {
             let now = ContinuousClock.now
-            line.elapsed = Self.seconds(now - start)
-            line.slowest = inFlight.values.min { $0.since < $1.since }.map { ($0.target, Self.seconds(now - $0.since)) }
+            line.elapsed = (now - start).inSeconds
+            line.slowest = inFlight.values.min { $0.since < $1.since }.map { ($0.target, (now - $0.since).inSeconds) }
             switch mode {
             case .terminal:
                 standardError("\r\u{1b}[2K\(line.terminal(width: Self.terminalWidth() - 1))")
@@ -79,13 +79,17 @@ final class ProgressDisplay: @unchecked Sendable {
         }
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
     private static func terminalWidth() -> Int {
         var size = winsize()
         if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 20 { return Int(size.ws_col) }
         return 80
+    }
+}
+
+extension Duration {
+    /// The span in seconds, for people (progress, the summary's elapsed time).
+    var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -238,10 +238,7 @@ struct ScanCommand: AsyncParsableCommand {
             sink = try OutputSink(path: output)
         }
 
-        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        let stream = ReportStream(format: format, manifests: uses,
-                                  colour: !noColor && sink.isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true,
-                                  hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try sink.write($0) }
+        let stream = sink.reportStream(format: format, manifests: uses, noColor: noColor)
         let display = ProgressDisplay(mode: progressMode(resultsOnTerminal: sink.isTerminal), total: pending.count)
         pool.onStart = { display.started(index: $0, target: $1) }
         pool.onFinish = { display.finished(index: $0, verdict: $1) }
@@ -279,7 +276,7 @@ struct ScanCommand: AsyncParsableCommand {
         try sink.close()
         // A table on the terminal already ends with the summary line.
         if summary.targets > 1 && !quiet && !(format == .table && sink.isTerminal) {
-            note("patchaudit: " + summary.text(elapsed: Self.seconds(ContinuousClock.now - started)))
+            note("patchaudit: " + summary.text(elapsed: (ContinuousClock.now - started).inSeconds))
         }
         let status = failOn.exitStatus(for: summary.verdictsPresent)
         if status != 0 { throw ExitCode(status) }
@@ -351,9 +348,6 @@ struct ScanCommand: AsyncParsableCommand {
         return progress ? .log : .off
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }
 
 /// The run's summary as results arrive (from the emit callback, under WorkerPool's lock).
@@ -532,6 +526,15 @@ final class OutputSink: @unchecked Sendable {
             }
             throw failure("--resume: cannot lock \(path): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite, then: then)
         }
+    }
+
+    /// The writer of `format` into this sink, as `scan` and `merge` make it: colour only on a
+    /// terminal without NO_COLOR, and hashdeep's header naming this command line.
+    func reportStream(format: ReportFormat, manifests: [ManifestUse], noColor: Bool) -> ReportStream {
+        let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        let colour = !noColor && isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+        return ReportStream(format: format, manifests: manifests, colour: colour,
+                            hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try self.write($0) }
     }
 
     func write(_ data: Data) throws {
