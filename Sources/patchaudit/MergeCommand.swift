@@ -90,13 +90,13 @@ struct MergeCommand: AsyncParsableCommand {
         if merge.manifestSets.count > 1 {
             note("patchaudit: warning: the inputs were judged against \(merge.manifestSets.count) different sets of manifests; the report lists them all")
         }
-        let sink = try OutputSink(path: output)
-        let stream = sink.reportStream(format: format, manifests: merge.manifests, noColor: noColor)
+        let sink = try OutputSink(path: output, replacing: format.replacesOutput)
+        let stream = sink.reportStream(format: format, manifests: merge.manifests, noColor: noColor, failOn: failOn)
         let outcome: ResultMerge.Outcome
         do {
             try stream.begin()
             outcome = try merge.write(to: stream, list: list)
-            try stream.finish(outcome.summary)
+            try stream.finish(RunEnd(summary: outcome.summary))
             try sink.close()
         } catch let problem as NDJSONFile.Problem {
             throw failure(problem.description, status: ExitStatus.dataError, then: "The merged output is incomplete.")

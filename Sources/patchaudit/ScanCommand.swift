@@ -3,28 +3,7 @@ import Foundation
 import PatchAuditKit
 import SystemPackage
 
-/// Which verdicts make `scan` exit non-zero.
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    /// patch-needed (1), blocked or review (2), error (3): the default.
-    case patchNeeded = "patch-needed"
-    /// Only blocked, review (2) and error (3).
-    case review
-    /// Only error (3).
-    case error
-    /// Always 0.
-    case none
-
-    func exitStatus(for verdicts: [Verdict]) -> Int32 {
-        let threshold: Int32 = switch self {
-        case .patchNeeded: 1
-        case .review: 2
-        case .error: 3
-        case .none: 99
-        }
-        return verdicts.map(\.exitStatus).filter { $0 >= threshold }.max() ?? 0
-    }
-}
-
+extension FailOn: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
 
 struct ScanCommand: AsyncParsableCommand {
@@ -235,10 +214,10 @@ struct ScanCommand: AsyncParsableCommand {
             }
             if !quiet { note("patchaudit: resuming \(output): \(journal.summary); \(pending.count) of \(run.count) targets left to scan") }
         } else {
-            sink = try OutputSink(path: output)
+            sink = try OutputSink(path: output, replacing: format.replacesOutput)
         }
 
-        let stream = sink.reportStream(format: format, manifests: uses, noColor: noColor)
+        let stream = sink.reportStream(format: format, manifests: uses, noColor: noColor, failOn: failOn)
         let display = ProgressDisplay(mode: progressMode(resultsOnTerminal: sink.isTerminal), total: pending.count)
         pool.onStart = { display.started(index: $0, target: $1) }
         pool.onFinish = { display.finished(index: $0, verdict: $1) }
@@ -272,7 +251,7 @@ struct ScanCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         summary = tally.summary
-        try stream.finish(summary)
+        try stream.finish(RunEnd(summary: summary, elapsed: (ContinuousClock.now - started).inSeconds))
         try sink.close()
         // A table on the terminal already ends with the summary line.
         if summary.targets > 1 && !quiet && !(format == .table && sink.isTerminal) {
@@ -402,12 +381,42 @@ final class OutputSink: @unchecked Sendable {
     private var lastSync = ContinuousClock.now
     static let syncInterval: Duration = .seconds(2)
 
-    init(path: String?) throws {
+    /// The temporary file that ``close()`` renames over the `--output` path (`replacing`).
+    private var pendingRename: (temporary: String, final: String)?
+
+    /// - Parameter replacing: write a regular `--output` file under a temporary name beside it
+    ///   and rename it into place when it is complete, so a reader (node_exporter's textfile
+    ///   collector) never sees half of it and a failed run leaves the old one. A device or
+    ///   FIFO is written through.
+    init(path: String?, replacing: Bool = false) throws {
         guard let path else {
             descriptor = .standardOutput
             owned = nil
             isTerminal = isatty(STDOUT_FILENO) == 1
             isRegular = false
+            return
+        }
+        var existing = stat()
+        let exists = stat(path, &existing) == 0
+        if replacing && (!exists || (existing.st_mode & S_IFMT) == S_IFREG) {
+            guard !exists || existing.st_nlink <= 1 else {
+                throw failure("--output \(path) has \(existing.st_nlink) hard links, and one of them could be a file of the evidence; write the results to a new file", status: ExitStatus.usage, then: "Nothing was scanned.")
+            }
+            let final = OutputFiles.realPath(path) ?? path
+            let url = URL(fileURLWithPath: final)
+            let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
+            switch Syscalls.create(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600) {
+            case .failure(let error):
+                throw failure("cannot write --output \(path) (through \(temporary)): \(error.text); check the folder is writable", status: ExitStatus.cannotWrite, then: "Nothing was scanned.")
+            case .success(let file):
+                // The mode a new file gets (or the old file's), so the collector can read it.
+                _ = fchmod(file.raw.rawValue, exists ? existing.st_mode & 0o7777 : 0o644 & ~OutputFiles.umaskValue)
+                descriptor = file.raw
+                owned = consume file
+            }
+            pendingRename = (temporary, final)
+            isTerminal = false
+            isRegular = true
             return
         }
         let file = try Self.open(path, then: "Nothing was scanned.")
@@ -421,6 +430,11 @@ final class OutputSink: @unchecked Sendable {
         descriptor = file.raw
         owned = consume file
         isTerminal = false
+    }
+
+    deinit {
+        // A run that failed before close() leaves no temporary file behind.
+        if let pendingRename { unlink(pendingRename.temporary) }
     }
 
     private init(appendingTo file: consuming OwnedDescriptor) {
@@ -529,12 +543,17 @@ final class OutputSink: @unchecked Sendable {
     }
 
     /// The writer of `format` into this sink, as `scan` and `merge` make it: colour only on a
-    /// terminal without NO_COLOR, and hashdeep's header naming this command line.
-    func reportStream(format: ReportFormat, manifests: [ManifestUse], noColor: Bool) -> ReportStream {
+    /// terminal without NO_COLOR; the command line for hashdeep's header, JUnit and the HTML
+    /// report; the start time, or SOURCE_DATE_EPOCH's when it is set (reproducible reports).
+    func reportStream(format: ReportFormat, manifests: [ManifestUse], noColor: Bool, failOn: FailOn) -> ReportStream {
+        let environment = ProcessInfo.processInfo.environment
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-        let colour = !noColor && isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
-        return ReportStream(format: format, manifests: manifests, colour: colour,
-                            hashdeepCommand: (FileManager.default.currentDirectoryPath, command)) { try self.write($0) }
+        let colour = !noColor && isTerminal && environment["NO_COLOR"].map(\.isEmpty) ?? true
+        let epoch = environment["SOURCE_DATE_EPOCH"].flatMap(Int64.init).map { Date(timeIntervalSince1970: Double($0)) }
+        let context = ReportContext(manifests: manifests, colour: colour, command: command,
+                                    directory: FileManager.default.currentDirectoryPath, failOn: failOn,
+                                    startedAt: epoch ?? Date())
+        return ReportStream(format: format, context: context) { try self.write($0) }
     }
 
     func write(_ data: Data) throws {
@@ -559,6 +578,12 @@ final class OutputSink: @unchecked Sendable {
         guard let file = owned.take() else { return }
         if isRegular { _ = fsync(file.raw.rawValue) }
         try file.close()
+        if let (temporary, final) = pendingRename {
+            guard rename(temporary, final) == 0 else {
+                throw failure("cannot put the results in place at \(final): \(Errno(rawValue: errno).text)", status: ExitStatus.cannotWrite)
+            }
+            pendingRename = nil
+        }
     }
 }
 

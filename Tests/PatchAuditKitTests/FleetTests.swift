@@ -192,14 +192,14 @@ import Testing
         let uses: [ManifestUse] = []
         final class Sink: @unchecked Sendable { var data = Data() }
         let sink = Sink()
-        let stream = ReportStream(format: .json, manifests: uses) { sink.data.append($0) }
+        let stream = ReportStream(format: .json, context: ReportContext(manifests: uses)) { sink.data.append($0) }
         try stream.begin()
         var summary = RunSummary()
         for report in reports {
             try stream.add(report)
             summary.add(report.verdict, cause: report.reasons.first?.rule)
         }
-        try stream.finish(summary)
+        try stream.finish(RunEnd(summary: summary))
         var streamed = try #require(try JSONSerialization.jsonObject(with: sink.data) as? [String: Any])
         let summaryObject = try #require(streamed.removeValue(forKey: "summary") as? [String: Any])
         #expect(summaryObject["targets"] as? Int == 2)
@@ -207,9 +207,9 @@ import Testing
         #expect(NSDictionary(dictionary: streamed).isEqual(to: whole))
         // No target at all is still a document.
         let empty = Sink()
-        let none = ReportStream(format: .json, manifests: uses) { empty.data.append($0) }
+        let none = ReportStream(format: .json, context: ReportContext(manifests: uses)) { empty.data.append($0) }
         try none.begin()
-        try none.finish(RunSummary())
+        try none.finish(RunEnd(summary: RunSummary()))
         let object = try #require(try JSONSerialization.jsonObject(with: empty.data) as? [String: Any])
         #expect((object["targets"] as? [Any])?.isEmpty == true)
         #expect(object["verdict"] as? String == "not-applicable")

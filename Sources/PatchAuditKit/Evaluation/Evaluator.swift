@@ -89,9 +89,11 @@ public struct Evaluator: Sendable {
             reasons.append(Reason(rule: "all-patched", verdict: .upToDate,
                 message: "every file \(manifest.patch.file) installs is at or above its version and intact"))
         }
+        let files = findings.sorted { ($0.path ?? $0.name, $0.name) < ($1.path ?? $1.name, $1.name) }
         return Evaluation(manifest: manifest.id, verdict: verdict, product: product,
                           reasons: reasons.sorted { $0.verdict.precedence < $1.verdict.precedence },
-                          files: findings.sorted { ($0.path ?? $0.name, $0.name) < ($1.path ?? $1.name, $1.name) })
+                          files: files,
+                          whatToDo: WhatToDo.evaluation(verdict: verdict, reasons: reasons, files: files, manifest: manifest))
     }
 
     /// The verdict: the first category (in domain.md's order) that has a reason.

@@ -75,6 +75,7 @@ struct TargetPolicy {
                                   stats: .init(entries: summary.entriesVisited, directories: summary.directoriesVisited, matchedFiles: facts.items.count))
         report.format = facts.format
         report.volumes = facts.volumes
+        report.whatToDo = WhatToDo.target(report)
         return report
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The output formats of `scan`.
+/// The output formats of `scan` and `merge`; each has its ``ReportWriter``.
 public enum ReportFormat: String, Sendable, CaseIterable {
     /// For people: one block per target.
     case table
@@ -10,6 +10,10 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case ndjson
     /// The inventory as a hashdeep known-file list (``HashdeepReport``).
     case hashdeep
+
+    /// Written under a temporary name and renamed into place when complete (a textfile
+    /// collector must never read half a file).
+    public var replacesOutput: Bool { false }
 }
 
 /// JSON rendering of the report model: sorted keys, no timestamps, byte-for-byte repeatable.

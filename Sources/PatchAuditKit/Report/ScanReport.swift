@@ -70,6 +70,12 @@ public struct TargetReport: Sendable, Hashable, Codable {
     public var format: String?
     /// For a disk image: each volume (partition), whether it was read, and why not.
     public var volumes: [VolumeFact]?
+    /// What the admin does about this target (``WhatToDo/target(_:)``); nil only in reports of
+    /// versions before it was written (see ``advice``).
+    public var whatToDo: String?
+
+    /// ``whatToDo``, or the same advice computed now for a report that lacks it.
+    public var advice: String { whatToDo ?? WhatToDo.target(self) }
 
     /// Counts of what the walk looked at.
     public struct Stats: Sendable, Hashable, Codable {
@@ -86,7 +92,8 @@ public struct TargetReport: Sendable, Hashable, Codable {
     /// A target that could not be read at all.
     public static func failed(_ target: String, kind: Kind, reason: Reason) -> TargetReport {
         TargetReport(target: target, kind: kind, verdict: .error, reasons: [reason], installations: [],
-                     strayFiles: [], skipped: [], skippedCount: 0, limitsHit: [], stats: Stats(), format: nil)
+                     strayFiles: [], skipped: [], skippedCount: 0, limitsHit: [], stats: Stats(), format: nil,
+                     whatToDo: WhatToDo.errorAdvice)
     }
 }
 
@@ -110,6 +117,9 @@ public struct Evaluation: Sendable, Hashable, Codable {
     public var product: ProductFinding?
     public var reasons: [Reason]
     public var files: [FileFinding]
+    /// What the admin does about this verdict (``WhatToDo``); nil only in reports of
+    /// versions before it was written (readers then use ``WhatToDo/evaluation(verdict:reasons:files:manifest:)``).
+    public var whatToDo: String?
 }
 
 /// What the Outlook files say the installed product is.
