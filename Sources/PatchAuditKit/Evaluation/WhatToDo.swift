@@ -13,7 +13,7 @@ public enum WhatToDo {
         case .upToDate:
             return "Nothing to do: \(manifest.patch.file) is already applied."
         case .patchNeeded:
-            return "Install \(patch) on this machine; it replaces the damaged or old files listed."
+            return "Install \(patch), on this machine; it replaces the damaged or old files listed."
         case .blocked:
             if rules.contains("prerequisite-missing") {
                 let first = manifest.product.releases.sorted { $0.version < $1.version }.first { $0.prerequisiteMissing == nil }

@@ -385,6 +385,11 @@ final class ArchiveWalk {
                origin: EntryOrigin) throws(ArchiveError) {
         let last = lastComponent(name)
         let matched = matcher.match(last)
+        if matched == nil && entry.isSymbolicLink {
+            // As in a folder: a link is never followed, and it is listed as not read (a link
+            // with a watched name is an inventory item that says so).
+            listSkipped(ScanPath(bytes: prefix + name), kind: .symbolicLink, detail: nil)
+        }
         // The common case, kept cheap: an entry nobody wants, no warning, no nested archive.
         if matched == nil && entry.warning == nil && !ArchiveSource.isArchiveName(last) {
             try countSkipped(reader, entry: entry, path: prefix + name, origin: origin)
@@ -743,10 +748,16 @@ final class ArchiveWalk {
     /// A file named like an archive whose bytes are not one: listed, no verdict changes (there
     /// is nothing inside to check).
     func listNotAnArchive(_ path: ScanPath) {
+        listSkipped(path, kind: .notAnArchive,
+            detail: "named like an archive, but its first bytes are no archive format patchaudit reads (zip, CAB, 7-Zip, ISO 9660, tar, compressed tar): there is nothing inside to check")
+    }
+
+    /// Counts an entry that was not read and lists it (up to a limit; the sorted first ones
+    /// are kept).
+    func listSkipped(_ path: ScanPath, kind: SkippedEntry.Kind, detail: String?) {
         outcome.summary.skippedCount += 1
         if outcome.summary.skipped.count < limits.maxListedSkipped * 100 {
-            outcome.summary.skipped.append(SkippedEntry(path: path.display, kind: .notAnArchive,
-                detail: "named like an archive, but its first bytes are no archive format patchaudit reads (zip, CAB, 7-Zip, ISO 9660, tar, compressed tar): there is nothing inside to check"))
+            outcome.summary.skipped.append(SkippedEntry(path: path.display, kind: kind, detail: detail))
         }
     }
 
