@@ -19,6 +19,8 @@ let package = Package(
         // Worker processes: each target is scanned in a child of the same binary, so a crash in
         // libarchive costs that target only (Isolation/WorkerPool.swift).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // CSV (RFC 4180 quoting) for --format csv and csv-files (Report/CSVReport.swift).
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -56,6 +58,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "CSV", package: "CSV.swift"),
             ]
         ),
         .executableTarget(

@@ -11,7 +11,7 @@ public enum WhatToDo {
         let rules = Set(reasons.map(\.rule))
         switch verdict {
         case .upToDate:
-            return "Nothing to do: \(manifest.patch.file) is already applied."
+            return "Nothing; \(manifest.patch.file) is already applied."
         case .patchNeeded:
             return "Install \(patch), on this machine; it replaces the damaged or old files listed."
         case .blocked:
@@ -26,7 +26,7 @@ public enum WhatToDo {
             }
             return "Do first what the reasons ask, then install \(patch)."
         case .notApplicable:
-            return "Nothing to do for \(manifest.patch.file): it is for \(manifest.product.name) only, and \(manifest.product.name) is not installed here."
+            return "Nothing for \(manifest.patch.file): it is for \(manifest.product.name) only, and \(manifest.product.name) is not installed here."
         case .review:
             var looks = reviewLooks(rules: rules)
             let patchedFiles = Set(manifest.files.filter(\.installedByPatch).map(\.name))
@@ -54,9 +54,9 @@ public enum WhatToDo {
                 let looks = reviewLooks(rules: Set(own.map(\.rule)))
                 return "A person must look at the reasons: " + (looks.isEmpty ? "check the copy" : looks.joined(separator: "; ")) + "."
             case .notApplicable:
-                return "Nothing to do: no installation of the product was found in this copy."
+                return "Nothing; no installation of the product was found in this copy."
             case .upToDate:
-                return "Nothing to do."
+                return "Nothing."
             default:
                 if let first = fromInstallations.first { return first }
                 return "Do what the reasons ask."

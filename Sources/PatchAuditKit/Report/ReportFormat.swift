@@ -10,10 +10,18 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case ndjson
     /// The inventory as a hashdeep known-file list (``HashdeepReport``).
     case hashdeep
+    /// One row per target, for spreadsheets (``CSVTargetsWriter``).
+    case csv
+    /// One row per evaluated file (``CSVFilesWriter``).
+    case csvFiles = "csv-files"
+    /// JUnit XML for CI dashboards (``JUnitWriter``).
+    case junit
+    /// Gauges for node_exporter's textfile collector (``PrometheusWriter``).
+    case prometheus
 
     /// Written under a temporary name and renamed into place when complete (a textfile
     /// collector must never read half a file).
-    public var replacesOutput: Bool { false }
+    public var replacesOutput: Bool { self == .prometheus }
 }
 
 /// JSON rendering of the report model: sorted keys, no timestamps, byte-for-byte repeatable.

@@ -93,6 +93,10 @@ extension ReportFormat {
         case .json: JSONWriter(context)
         case .ndjson: NDJSONWriter(context)
         case .hashdeep: HashdeepWriter(context)
+        case .csv: CSVTargetsWriter(context)
+        case .csvFiles: CSVFilesWriter(context)
+        case .junit: JUnitWriter(context)
+        case .prometheus: PrometheusWriter(context)
         }
     }
 }

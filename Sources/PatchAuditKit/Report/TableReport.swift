@@ -42,6 +42,7 @@ public struct TableReport: Sendable {
                 }
                 if evaluation.verdict == .notApplicable {
                     for reason in evaluation.reasons { out += wrap("- \(safe(reason.message))", indent: 6) }
+                    out += whatToDo(evaluation.whatToDo, indent: 6)
                     continue
                 }
                 if !evaluation.files.isEmpty { out += fileTable(evaluation.files, indent: 6) }
@@ -53,7 +54,12 @@ public struct TableReport: Sendable {
                 for reason in evaluation.reasons where reason.rule != "file-outdated" {
                     out += wrap("- \(safe(reason.message))", indent: 6)
                 }
+                out += whatToDo(evaluation.whatToDo, indent: 6)
             }
+        }
+        // The target's own advice, where no installation gave it (errors, limits, nothing found).
+        if target.installations.isEmpty || target.reasons.contains(where: { $0.verdict == target.verdict }) {
+            out += "\n" + whatToDo(target.advice, indent: 2)
         }
         if !target.strayFiles.isEmpty {
             out += "\n" + wrap("Stray copies (not part of any installation):", indent: 2)
@@ -78,6 +84,12 @@ public struct TableReport: Sendable {
             out += wrap(dim(safe("manifest \(manifest.id): \(signature), sha256 \(manifest.sha256.prefix(16))")), indent: 0)
         }
         return out.isEmpty ? "" : out + "\n"
+    }
+
+    /// "What to do: ...", in bold: the line every verdict ends with.
+    func whatToDo(_ advice: String?, indent: Int) -> String {
+        guard let advice else { return "" }
+        return wrap(bold("What to do:") + " " + safe(advice), indent: indent)
     }
 
     /// Name, status, version, expected version on one line; the path on the next.
