@@ -5,7 +5,7 @@ BUILD_DIR  := .build
 BIN         = $(shell $(SWIFT) build --show-bin-path)/patchaudit
 SAMPLE     := Fixtures/sample-install
 
-.PHONY: all deps build run test check unit-test pefile-check schema-check interop-check fleet-check fuzz fuzz-smoke sanitize fixtures bench install clean
+.PHONY: all deps test-deps build run test check unit-test pefile-check schema-check interop-check fleet-check fuzz fuzz-smoke sanitize fixtures bench install clean
 
 all: build
 
@@ -13,7 +13,13 @@ all: build
 # place), The Sleuth Kit and libqcow (disk images) and pkg-config (to find them).
 # swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
-	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev pkg-config
+	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev libsqlite3-dev pkg-config
+
+# What the report tests check the output with: xmllint (JUnit against docs/schemas/junit.xsd),
+# promtool (Prometheus), headless Chromium (the HTML report) and python3's csv module.
+test-deps: deps
+	@bash scripts/ensure-packages.sh libxml2-utils chromium python3 fonts-dejavu-core
+	@bash scripts/ensure-promtool.sh
 
 build: deps
 	$(SWIFT) build
@@ -54,9 +60,10 @@ sanitize: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	SWIFT_BACKTRACE=enable=no TSAN_OPTIONS=suppressions=$(CURDIR)/scripts/tsan.supp $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
 
-unit-test: deps
+# PATCHAUDIT_REQUIRE_TOOLS=1: a test whose tool is missing fails instead of being skipped.
+unit-test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	PATCHAUDIT_REQUIRE_TOOLS=1 $(SWIFT) test --skip-build
 
 pefile-check: build
 	bash scripts/check-against-pefile.sh $(BIN)

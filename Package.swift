@@ -74,13 +74,16 @@ let package = Package(
             dependencies: [
                 "PatchAuditKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             // Small mingw-built DLLs and the script that made them; tests read them via #filePath.
             exclude: ["Resources/PE"]
         ),
         .testTarget(
             name: "PatchAuditCLITests",
-            dependencies: ["patchaudit"]
+            dependencies: ["patchaudit", .product(name: "CSV", package: "CSV.swift")],
+            // The golden files of every report format (ReportFormatTests).
+            exclude: ["Golden"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -42,7 +42,8 @@ public struct TableReport: Sendable {
                 }
                 if evaluation.verdict == .notApplicable {
                     for reason in evaluation.reasons { out += wrap("- \(safe(reason.message))", indent: 6) }
-                    out += whatToDo(evaluation.whatToDo, indent: 6)
+                    // "Nothing for arch98en.exe" only where no other patch applies either.
+                    if installation.verdict == .notApplicable { out += whatToDo(evaluation.whatToDo, indent: 6) }
                     continue
                 }
                 if !evaluation.files.isEmpty { out += fileTable(evaluation.files, indent: 6) }
