@@ -25,6 +25,10 @@ struct ScanCommand: AsyncParsableCommand {
           patchaudit scan /mnt/pc* --format ndjson --jobs 4 > fleet.ndjson
           patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
           patchaudit scan pc42.zip --format hashdeep > pc42.hashdeep
+          patchaudit scan --targets fleet.txt --format html --output audit.html
+          patchaudit scan --targets fleet.txt --format csv --output audit.csv
+          patchaudit scan --targets fleet.txt --format junit --output patchaudit-junit.xml --fail-on review
+          patchaudit scan --targets fleet.txt --format prometheus --output /var/lib/node_exporter/textfile/patchaudit.prom
           patchaudit scan --targets fleet.txt --format ndjson --output fleet.ndjson --resume
           patchaudit scan --targets fleet.txt --shard 3/16 --format ndjson --output shard-3.ndjson --resume
         """
@@ -60,7 +64,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
     var manifests: [String] = []
 
-    @Option(help: "Output format: table, json (one document), ndjson (one target per line) or hashdeep (the files read, as a hashdeep known-file list).")
+    @Option(help: "Output format: table, json (one document), ndjson (one target per line), hashdeep (the files read, as a hashdeep known-file list), csv (a row per target), csv-files (a row per file), html (one page), junit (JUnit XML) or prometheus (node_exporter textfile).")
     var format: ReportFormat = .table
 
     @OptionGroup var trust: TrustOptions
@@ -192,7 +196,7 @@ struct ScanCommand: AsyncParsableCommand {
                                 targetTimeout: targetTimeout.seconds)
         // ndjson lines are written as each worker renders them (from the same model, with the
         // same manifests): the report is then encoded once, not decoded and encoded again here.
-        setup.renderLines = format == .ndjson
+        setup.renderLines = format.takesRenderedLines
         var pool = WorkerPool(executable: executable, arguments: ["worker"], setup: setup, jobs: jobs)
         // A worker that dies while a request is being written to it must not end this
         // process with SIGPIPE: writes then fail with EPIPE, and the worker's death is reported.
@@ -254,7 +258,7 @@ struct ScanCommand: AsyncParsableCommand {
         try stream.finish(RunEnd(summary: summary, elapsed: (ContinuousClock.now - started).inSeconds))
         try sink.close()
         // A table on the terminal already ends with the summary line.
-        if summary.targets > 1 && !quiet && !(format == .table && sink.isTerminal) {
+        if summary.targets > 1 && !quiet && !(format.endsWithSummary && sink.isTerminal) {
             note("patchaudit: " + summary.text(elapsed: (ContinuousClock.now - started).inSeconds))
         }
         let status = failOn.exitStatus(for: summary.verdictsPresent)

@@ -47,6 +47,8 @@ public enum HashdeepReport {
         if report.verdict == .error {
             out += "## \(target): \(escaped(report.reasons.first?.message ?? "could not be read"))\n"
         }
+        // The verdict and what to do, as a comment (hashdeep and import-hashdeep skip `##` lines).
+        out += "## \(target): \(report.verdict.rawValue); what to do: \(escaped(report.advice))\n"
         return out
     }
 

@@ -22,6 +22,13 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     /// Written under a temporary name and renamed into place when complete (a textfile
     /// collector must never read half a file).
     public var replacesOutput: Bool { self == .prometheus }
+
+    /// Written from the ndjson line a worker renders, as it is (the others decode it into the
+    /// report model first).
+    public var takesRenderedLines: Bool { self == .ndjson }
+
+    /// Ends with the run's summary line (the table), so none is said again on a terminal.
+    public var endsWithSummary: Bool { self == .table }
 }
 
 /// JSON rendering of the report model: sorted keys, no timestamps, byte-for-byte repeatable.

@@ -29,7 +29,7 @@ public final class ReportStream: @unchecked Sendable {
     /// Writes one target from its ndjson line (a worker's rendering, a merged file's line):
     /// as it is for ndjson, decoded into the report model first for the other formats.
     public func add(line: [UInt8], verdict: Verdict) throws {
-        guard format == .ndjson else {
+        guard format.takesRenderedLines else {
             return try add(try JSONDecoder().decode(TargetReport.self, from: Data(line)))
         }
         var bytes = Data(line)
