@@ -33,7 +33,8 @@
 #   fleet-memory
 #            peak memory (GNU time %M) of one `patchaudit scan --targets FILE --jobs 2` over 100
 #            and over 10,000 small zips (copies of Fixtures/trees, generated once in
-#            BENCH_DIR/fleet-small), for --format ndjson, json and table written to a file;
+#            BENCH_DIR/fleet-small), for each format of BENCH_MEMORY_FORMATS (default
+#            "ndjson json table"; any of scan's formats) written to a file;
 #            goal: 10,000 targets <= 1.2x the memory of 100. A build without --targets gets
 #            the zips as arguments (said in the output)
 #
@@ -96,6 +97,7 @@ fleet_version=2
 # Bump when scripts/bench_gen.py's fleet-small part (the small zips of fleet-memory) changes.
 fleet_small_version=1
 memory_runs=${BENCH_MEMORY_RUNS:-1}
+memory_formats=${BENCH_MEMORY_FORMATS:-ndjson json table}
 gen="$repo/scripts/bench_gen.py"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -1063,7 +1065,7 @@ fleet_memory_bench() {
     }
     local fmt n cmd rows=() busy lines
     busy=$(cpu_busy)
-    for fmt in ndjson json table; do
+    for fmt in $memory_formats; do
         for n in 100 10000; do
             cmd="$paq scan $(targets_of "$n") --format $fmt --output $(printf '%q' "$tmp/mem-$n.$fmt") --fail-on none --jobs 2"
             say "peak memory: $n targets, --format $fmt"
@@ -1076,11 +1078,11 @@ fleet_memory_bench() {
             rows+=("$fmt $n $rss $secs ${lines:--}")
         done
     done
-    python3 - "$how" "$busy" "$memory_runs" "${rows[@]}" <<'PY'
+    python3 - "$how" "$busy" "$memory_runs" "$memory_formats" "${rows[@]}" <<'PY'
 import sys
-how, busy, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+how, busy, runs, formats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split()
 rows = {}
-for r in sys.argv[4:]:
+for r in sys.argv[5:]:
     fmt, n, rss, secs, lines = r.split()
     rows[(fmt, int(n))] = (int(rss), float(secs), lines)
 print()
@@ -1091,7 +1093,7 @@ print("targets given by " + ("--targets FILE" if how == "targets" else
       "arguments (DIR/*.zip): this build has no --targets yet"))
 print(f"{'format':<8} {'100 targets':>12} {'10,000 targets':>15} {'ratio':>7}  {'goal <= 1.2x':<13} {'time (100 / 10,000)':>22}")
 ok = True
-for fmt in ("ndjson", "json", "table"):
+for fmt in formats:
     a, b = rows[(fmt, 100)], rows[(fmt, 10000)]
     ratio = b[0] / a[0]
     ok = ok and ratio <= 1.2
