@@ -1048,7 +1048,10 @@ fleet_memory_bench() {
     local sq paq how
     sq=$(printf '%q' "$sdir")
     paq=$(printf '%q' "$pa")
-    if "$pa" scan --help 2>/dev/null | grep -q -- --targets; then
+    local scan_help
+    scan_help=$("$pa" scan --help 2>/dev/null || true)
+    # Not `| grep -q`: grep leaving early ends the help with SIGPIPE, which pipefail reports.
+    if [[ $scan_help == *--targets* ]]; then
         how=targets
     else
         how=args

@@ -114,4 +114,25 @@ import Testing
         #expect(text.contains("patchaudit_last_run_timestamp_seconds 1002.250\n"))
         #expect(PrometheusWriter.label("a\"b\\c\nd") == "a\\\"b\\\\c\\nd")
     }
+
+    /// Parts past 1 MiB go to an unnamed temporary file and come back in order, byte for byte.
+    @Test func theSpoolGivesBackWhatItKept() throws {
+        let spool = ReportSpool()
+        var expected = Data()
+        for index in 0..<5_000 {
+            let part = Data("<testcase classname=\"pc\(index)\" name=\"WINDOWS/SYSTEM\"/>\n".utf8) + Data(repeating: UInt8(index % 251), count: index % 977)
+            try spool.append(part)
+            expected.append(part)
+        }
+        #expect(expected.count > 2 * ReportSpool.memoryLimit)
+        #expect(spool.spilled)
+        var drained = Data()
+        var largest = 0
+        try spool.drain { drained.append($0); largest = max(largest, $0.count) }
+        #expect(drained == expected)
+        #expect(largest <= ReportSpool.memoryLimit)
+        var again = Data()
+        try spool.drain { again.append($0) }
+        #expect(again.isEmpty)
+    }
 }

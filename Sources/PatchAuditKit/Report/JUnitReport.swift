@@ -10,11 +10,11 @@ import Foundation
 /// type the verdict, its message what to do, its text the reasons); an `error` target is an
 /// `error`; `not-applicable` is `skipped` (the patch has nothing to check there).
 ///
-/// The suite's counts come first in the file, so the test cases are kept (rendered) until
-/// the end: about 1 KB per target.
+/// The suite's counts come first in the file, so the rendered test cases wait in a
+/// ``ReportSpool`` (memory up to 1 MiB, then an unnamed temporary file) until the end.
 final class JUnitWriter: ReportWriter {
     let context: ReportContext
-    private var cases = Data()
+    private let cases = ReportSpool()
     private var tests = 0, failures = 0, errors = 0, skipped = 0
 
     init(_ context: ReportContext) { self.context = context }
@@ -24,7 +24,7 @@ final class JUnitWriter: ReportWriter {
     func add(_ target: TargetReport) throws -> Data {
         let own = target.reasons.filter { $0.verdict == target.verdict }
         if target.installations.isEmpty || !own.isEmpty {
-            addCase(target: target.target, name: "target", verdict: target.verdict,
+            try addCase(target: target.target, name: "target", verdict: target.verdict,
                     reasons: target.verdictReasons, advice: target.advice)
         }
         for installation in target.installations {
@@ -33,13 +33,13 @@ final class JUnitWriter: ReportWriter {
             let reasons = deciding.flatMap(\.reasons).filter { $0.verdict == installation.verdict && seen.insert($0.message).inserted }
             var adviceSeen = Set<String>()
             let advice = deciding.compactMap(\.whatToDo).filter { adviceSeen.insert($0).inserted }.joined(separator: " ")
-            addCase(target: target.target, name: installation.id, verdict: installation.verdict, reasons: reasons,
+            try addCase(target: target.target, name: installation.id, verdict: installation.verdict, reasons: reasons,
                     advice: advice.isEmpty ? target.advice : advice)
         }
         return Data()
     }
 
-    private func addCase(target: String, name: String, verdict: Verdict, reasons: [Reason], advice: String) {
+    private func addCase(target: String, name: String, verdict: Verdict, reasons: [Reason], advice: String) throws {
         tests += 1
         var xml = "    <testcase classname=\"\(XMLText.escaped(target))\" name=\"\(XMLText.escaped(name))\">\n"
         let body = XMLText.escaped((reasons.map { "\($0.rule): \($0.message)" } + ["What to do: \(advice)"]).joined(separator: "\n"))
@@ -57,10 +57,16 @@ final class JUnitWriter: ReportWriter {
             xml += "      <system-out>\(body)</system-out>\n"
         }
         xml += "    </testcase>\n"
-        cases.append(Data(xml.utf8))
+        try cases.append(Data(xml.utf8))
     }
 
     func finish(_ end: RunEnd) throws -> Data {
+        var out = Data()
+        try finish(end) { out.append($0) }
+        return out
+    }
+
+    func finish(_ end: RunEnd, emit: (Data) throws -> Void) throws {
         let time = String(format: "%.3f", end.elapsed)
         let counts = "tests=\"\(tests)\" failures=\"\(failures)\" errors=\"\(errors)\""
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -74,11 +80,9 @@ final class JUnitWriter: ReportWriter {
             xml += "      <property name=\"manifest\" value=\"\(XMLText.escaped("\(manifest.id) sha256:\(manifest.sha256) \(manifest.signature)"))\"/>\n"
         }
         xml += "    </properties>\n"
-        var out = Data(xml.utf8)
-        out.append(cases)
-        out.append(Data("  </testsuite>\n</testsuites>\n".utf8))
-        cases = Data()
-        return out
+        try emit(Data(xml.utf8))
+        try cases.drain(emit)
+        try emit(Data("  </testsuite>\n</testsuites>\n".utf8))
     }
 
     /// "2026-12-05T18:26:43" (UTC; JUnit's timestamp has no zone).

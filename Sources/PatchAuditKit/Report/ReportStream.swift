@@ -39,7 +39,7 @@ public final class ReportStream: @unchecked Sendable {
 
     /// What comes after the last target (the summary, the totals).
     public func finish(_ end: RunEnd) throws {
-        try lock.withLock { try emit(try writer.finish(end)) }
+        try lock.withLock { try writer.finish(end) { try emit($0) } }
     }
 
     private func emit(_ data: Data) throws {

@@ -15,6 +15,15 @@ public protocol ReportWriter: AnyObject {
     func add(_ target: TargetReport) throws -> Data
     /// What comes after the last target.
     func finish(_ end: RunEnd) throws -> Data
+    /// The same, handed to `emit` in parts: a writer that kept its targets' parts out of
+    /// memory (``ReportSpool``) gives them back this way. By default, ``finish(_:)`` in one part.
+    func finish(_ end: RunEnd, emit: (Data) throws -> Void) throws
+}
+
+extension ReportWriter {
+    public func finish(_ end: RunEnd, emit: (Data) throws -> Void) throws {
+        try emit(try finish(end))
+    }
 }
 
 /// What a writer knows about the run besides its targets.
