@@ -19,6 +19,9 @@ let package = Package(
         // Worker processes: each target is scanned in a child of the same binary, so a crash in
         // libarchive costs that target only (Isolation/WorkerPool.swift).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // The HTML report (--format html): elements built as values, so evidence is escaped by
+        // construction, never pasted into markup (Report/HTMLReport.swift).
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -56,6 +59,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Plot", package: "Plot"),
             ]
         ),
         .executableTarget(
@@ -72,8 +76,9 @@ let package = Package(
                 "PatchAuditKit",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
-            // Small mingw-built DLLs and the script that made them; tests read them via #filePath.
-            exclude: ["Resources/PE"]
+            // Small mingw-built DLLs and the script that made them, and the writers' golden files;
+            // tests read them via #filePath.
+            exclude: ["Resources/PE", "Resources/golden"]
         ),
         .testTarget(
             name: "PatchAuditCLITests",

@@ -31,7 +31,7 @@ struct MergeCommand: AsyncParsableCommand {
     @Option(name: .customLong("targets0"), help: ArgumentHelp("The same, NUL-separated.", valueName: "file"))
     var targetList0: String?
 
-    @Option(help: "Output format: table, json, ndjson or hashdeep.")
+    @Option(help: "Output format: table, json, ndjson, hashdeep or html.")
     var format: ReportFormat = .table
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the results to this file instead of standard output.", valueName: "file"))

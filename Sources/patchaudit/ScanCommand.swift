@@ -25,6 +25,7 @@ struct ScanCommand: AsyncParsableCommand {
           patchaudit scan /mnt/pc* --format ndjson --jobs 4 > fleet.ndjson
           patchaudit scan /mnt/pc* --manifest acme-ol97.json --require-signed --trusted-key acme-signing.pub
           patchaudit scan pc42.zip --format hashdeep > pc42.hashdeep
+          patchaudit scan --targets fleet.txt --format html --output fleet.html
           patchaudit scan --targets fleet.txt --format ndjson --output fleet.ndjson --resume
           patchaudit scan --targets fleet.txt --shard 3/16 --format ndjson --output shard-3.ndjson --resume
         """
@@ -60,7 +61,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Manifest to use instead of the shipped ones (repeatable).", valueName: "file"))
     var manifests: [String] = []
 
-    @Option(help: "Output format: table, json (one document), ndjson (one target per line) or hashdeep (the files read, as a hashdeep known-file list).")
+    @Option(help: "Output format: table, json (one document), ndjson (one target per line), hashdeep (the files read, as a hashdeep known-file list) or html (one self-contained page).")
     var format: ReportFormat = .table
 
     @OptionGroup var trust: TrustOptions

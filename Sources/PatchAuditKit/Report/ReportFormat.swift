@@ -10,6 +10,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case ndjson
     /// The inventory as a hashdeep known-file list (``HashdeepReport``).
     case hashdeep
+    /// One self-contained web page for people: a chart of the verdicts, a table of targets
+    /// that sorts and filters, and each target's findings (``HTMLWriter``).
+    case html
 
     /// Written under a temporary name and renamed into place when complete (a textfile
     /// collector must never read half a file).

@@ -93,6 +93,7 @@ extension ReportFormat {
         case .json: JSONWriter(context)
         case .ndjson: NDJSONWriter(context)
         case .hashdeep: HashdeepWriter(context)
+        case .html: HTMLWriter(context)
         }
     }
 }
