@@ -25,7 +25,7 @@ import Testing
 
     /// Starts headless Chromium on `page`: the DOM once loaded on standard output, the log
     /// (console messages among it) on standard error, and a screenshot when asked.
-    static func startChromium(_ page: URL, profile: URL, screenshot: URL? = nil) throws -> (Process, Pipe, Pipe) {
+    static func startChromium(_ page: URL, fragment: String? = nil, profile: URL, screenshot: URL? = nil) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments = [
@@ -39,7 +39,7 @@ import Testing
             "--enable-logging=stderr",
             "--dump-dom",
         ] + (screenshot.map { ["--screenshot=\($0.path)", "--window-size=1280,1600", "--hide-scrollbars", "--force-device-scale-factor=1"] } ?? [])
-          + [page.absoluteString]
+          + [page.absoluteString + (fragment.map { "#" + $0 } ?? "")]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -47,7 +47,7 @@ import Testing
         return (process, out, err)
     }
 
-    /// Waits for a run started by ``startChromium(_:profile:screenshot:)``, at most 60 seconds.
+    /// Waits for a run started by ``startChromium(_:fragment:profile:screenshot:)``, at most 60 seconds.
     static func finish(_ run: (Process, Pipe, Pipe)) -> Load {
         let (process, out, err) = run
         let errors = CLITests.Collected()
@@ -100,8 +100,11 @@ import Testing
         let started = Date()
         let controlRun = try Self.startChromium(control, profile: folder.appendingPathComponent("profile-control"))
         let reportRun = try Self.startChromium(page, profile: folder.appendingPathComponent("profile"), screenshot: screenshot)
+        // The same page with a view in its address: the script filters and sorts as a click would.
+        let linkedRun = try Self.startChromium(page, fragment: "verdict=review&sort=target", profile: folder.appendingPathComponent("profile-linked"))
         let report = Self.finish(reportRun)
         let controlLoad = Self.finish(controlRun)
+        let linked = Self.finish(linkedRun)
         let seconds = Date().timeIntervalSince(started)
 
         #expect(controlLoad.console.contains { $0.contains("Content Security Policy") }, "Chromium reported no CSP violation for the control page: console messages are not where this test looks")
@@ -141,6 +144,19 @@ import Testing
         #expect(!elements.contains("img"))
         #expect(try Self.matches("<script", in: dom).count == 1)
         #expect(try Self.matches(#"<[^>]*\son[a-z]+\s*="#, in: markup).isEmpty, "an inline event handler")
+
+        // The linked view: only the review targets shown, sorted by target, the others hidden.
+        #expect(linked.console.isEmpty, "console messages: \(linked.console.joined(separator: "\n"))")
+        let linkedRows = try Self.matches(#"<tr id="row-t(\d+)" data-verdict="[a-z-]+"( hidden="")?>"#, in: linked.dom)
+        let visible = linkedRows.filter { $0[2].isEmpty }.compactMap { Int($0[1]) }
+        let review = targets.indices.filter { targets[$0]["verdict"] as? String == "review" }
+            .sorted { (targets[$0]["target"] as? String ?? "").lowercased() < (targets[$1]["target"] as? String ?? "").lowercased() }
+            .map { $0 + 1 }
+        #expect(review.count >= 2 && review != review.sorted(), "the fleet should have review targets whose sorted order is not the list's")
+        #expect(visible == review)
+        #expect(linkedRows.count == targets.count)
+        #expect(linked.dom.contains("\(review.count) of \(targets.count) targets shown"))
+        #expect(linked.dom.contains(#"data-key="target" aria-sort="ascending""#))
 
         // The screenshot: a PNG of the page's first screen.
         let png = try Data(contentsOf: screenshot)

@@ -89,8 +89,9 @@ enum HTMLPage {
         """
 
     /// The page's whole script: sorts and filters the table of targets, opens the section a
-    /// row links to, then marks `<body data-ready="1">` (which shows it ran). Handlers are
-    /// attached with addEventListener, so the CSP can forbid inline handlers.
+    /// row links to, takes the filters and the order from the address (`#verdict=review&q=pc4&sort=-outdated`,
+    /// so a view can be linked to), then marks `<body data-ready="1">` (which shows it ran).
+    /// Handlers are attached with addEventListener, so the CSP can forbid inline handlers.
     static let script = """
         "use strict";
         (function () {
@@ -118,31 +119,49 @@ enum HTMLPage {
             var value = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent;
             return numeric ? Number(value) : value.toLowerCase();
           }
-          headers.forEach(function (header, column) {
+          function sortBy(name, ascending) {
+            var column = headers.findIndex(function (header) { return header.getAttribute("data-key") === name; });
+            if (column < 0) { return; }
+            var header = headers[column];
+            var numeric = header.getAttribute("data-type") === "number";
+            headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
+            header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+            rows.sort(function (a, b) {
+              var x = key(a, column, numeric);
+              var y = key(b, column, numeric);
+              var order = x < y ? -1 : (x > y ? 1 : 0);
+              return ascending ? order : -order;
+            });
+            rows.forEach(function (row) { body.appendChild(row); });
+          }
+          headers.forEach(function (header) {
             var button = header.querySelector("button");
-            if (!button) { return; }
             button.addEventListener("click", function () {
-              var numeric = header.getAttribute("data-type") === "number";
-              var ascending = header.getAttribute("aria-sort") !== "ascending";
-              headers.forEach(function (other) { other.removeAttribute("aria-sort"); });
-              header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-              rows.sort(function (a, b) {
-                var x = key(a, column, numeric);
-                var y = key(b, column, numeric);
-                var order = x < y ? -1 : (x > y ? 1 : 0);
-                return ascending ? order : -order;
-              });
-              rows.forEach(function (row) { body.appendChild(row); });
+              sortBy(header.getAttribute("data-key"), header.getAttribute("aria-sort") !== "ascending");
             });
           });
-          function openLinked() {
-            var section = document.getElementById(location.hash.slice(1));
-            if (section && section.tagName === "DETAILS") { section.open = true; }
+          function decoded(value) {
+            try { return decodeURIComponent(value.replace(/\\+/g, " ")); } catch (error) { return value; }
+          }
+          function followAddress() {
+            var hash = location.hash.slice(1);
+            var section = hash === "" ? null : document.getElementById(hash);
+            if (section && section.tagName === "DETAILS") { section.open = true; return; }
+            hash.split("&").forEach(function (pair) {
+              var at = pair.indexOf("=");
+              if (at < 0) { return; }
+              var name = pair.slice(0, at);
+              var value = decoded(pair.slice(at + 1));
+              if (name === "q") { text.value = value; }
+              if (name === "verdict") { verdict.value = value; }
+              if (name === "sort") { sortBy(value.replace(/^-/, ""), value.charAt(0) !== "-"); }
+            });
+            filter();
           }
           text.addEventListener("input", filter);
           verdict.addEventListener("change", filter);
-          window.addEventListener("hashchange", openLinked);
-          openLinked();
+          window.addEventListener("hashchange", followAddress);
+          followAddress();
           filter();
           document.body.setAttribute("data-ready", "1");
         })();
@@ -284,9 +303,11 @@ enum HTMLPage {
 
     /// The table of targets with its sort buttons and filters; `rows` are rendered ``row(_:id:)``s.
     static func targetTable(summary: RunSummary, rows: [Data]) -> Node<HTML.BodyContext> {
-        let columns: [(String, Bool)] = [
-            ("Target", false), ("Verdict", true), ("Kind", false), ("Installations", true),
-            ("Outdated", true), ("Damaged", true), ("Missing", true), ("What to do", false),
+        // Name, key (for `#sort=`), numeric.
+        let columns: [(String, String, Bool)] = [
+            ("Target", "target", false), ("Verdict", "verdict", true), ("Kind", "kind", false),
+            ("Installations", "installations", true), ("Outdated", "outdated", true), ("Damaged", "damaged", true),
+            ("Missing", "missing", true), ("What to do", "todo", false),
         ]
         let options: [Node<HTML.SelectContext>] = [.element(named: "option", nodes: [.attribute(named: "value", value: "", ignoreIfValueIsEmpty: false), .text("All verdicts")])]
             + verdictOrder.map { verdict -> Node<HTML.SelectContext> in
@@ -294,8 +315,9 @@ enum HTMLPage {
                     .attribute(named: "value", value: verdict.rawValue), .text("\(verdict.rawValue) (\(summary.verdicts[verdict.rawValue] ?? 0))"),
                 ])
             }
-        let header: Node<HTML.TableContext> = .thead(.tr(.group(columns.map { (name: String, numeric: Bool) -> Node<HTML.TableRowContext> in
+        let header: Node<HTML.TableContext> = .thead(.tr(.group(columns.map { (name: String, key: String, numeric: Bool) -> Node<HTML.TableRowContext> in
             .th(
+                .data(named: "key", value: key),
                 .if(numeric, .class("num")),
                 .if(numeric, .data(named: "type", value: "number")),
                 .element(named: "button", nodes: [.attribute(named: "type", value: "button"), .text(name)])
