@@ -197,7 +197,10 @@ enum HTMLPage {
                 chart(summary),
                 targetTable(summary: summary, rows: rows),
                 .h2(.text("Targets")),
-                .group(sections.map { Node<HTML.BodyContext>.raw(String(decoding: $0, as: UTF8.self)) }),
+                // One line per section and per row (whitespace between blocks shows nothing), so a
+                // golden file's diff names the target that changed.
+                .group(sections.map { Node<HTML.BodyContext>.raw("\n" + String(decoding: $0, as: UTF8.self)) }),
+                .raw("\n"),
                 .element(named: "footer", nodes: [
                     .class("muted"),
                     .evidence("Written by \(ToolInfo().name) \(ToolInfo().version). This page is self-contained: it loads nothing."),
@@ -339,7 +342,7 @@ enum HTMLPage {
             .table(
                 .id("targets"),
                 header,
-                .tbody(.group(rows.map { Node<HTML.TableContext>.raw(String(decoding: $0, as: UTF8.self)) }))
+                .tbody(.group(rows.map { Node<HTML.TableContext>.raw("\n" + String(decoding: $0, as: UTF8.self)) }), .raw("\n"))
             ),
         ])
     }
