@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         // CSV (RFC 4180 quoting) for --format csv and csv-files (Report/CSVReport.swift).
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        // The HTML report (--format html): elements built as values, so evidence is escaped by
+        // construction, never pasted into markup (Report/HTMLReport.swift).
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -59,6 +62,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Plot", package: "Plot"),
             ]
         ),
         .executableTarget(
@@ -76,8 +80,9 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
-            // Small mingw-built DLLs and the script that made them; tests read them via #filePath.
-            exclude: ["Resources/PE"]
+            // Small mingw-built DLLs and the script that made them, and the writers' golden files;
+            // tests read them via #filePath.
+            exclude: ["Resources/PE", "Resources/golden"]
         ),
         .testTarget(
             name: "PatchAuditCLITests",

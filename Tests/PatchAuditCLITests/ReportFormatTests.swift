@@ -16,7 +16,7 @@ import Testing
 @Suite struct ReportFormatTests {
     static let root = CLITests.root
     static let golden = root.appendingPathComponent("Tests/PatchAuditCLITests/Golden")
-    static let formats = ["table", "json", "ndjson", "hashdeep", "csv", "csv-files", "junit", "prometheus"]
+    static let formats = ["table", "json", "ndjson", "hashdeep", "csv", "csv-files", "html", "junit", "prometheus"]
     /// A fixed clock for the reports that show a time (JUnit's timestamp, Prometheus' end).
     static let environment = ["SOURCE_DATE_EPOCH": "1764950400", "NO_COLOR": "1"]
 

@@ -18,6 +18,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case junit
     /// Gauges for node_exporter's textfile collector (``PrometheusWriter``).
     case prometheus
+    /// One self-contained web page for people: a chart of the verdicts, a table of targets
+    /// that sorts and filters, and each target's findings (``HTMLWriter``).
+    case html
 
     /// Written under a temporary name and renamed into place when complete (a textfile
     /// collector must never read half a file).

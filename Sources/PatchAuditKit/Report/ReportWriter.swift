@@ -106,6 +106,7 @@ extension ReportFormat {
         case .csvFiles: CSVFilesWriter(context)
         case .junit: JUnitWriter(context)
         case .prometheus: PrometheusWriter(context)
+        case .html: HTMLWriter(context)
         }
     }
 }
