@@ -19,6 +19,9 @@ let package = Package(
         // Worker processes: each target is scanned in a child of the same binary, so a crash in
         // libarchive costs that target only (Isolation/WorkerPool.swift).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        // The history store (Store/): SQLite through GRDB for its migrations, transactions, WAL
+        // and busy timeout, and typed rows, over Debian's libsqlite3 (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -56,6 +59,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
