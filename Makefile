@@ -10,10 +10,11 @@ SAMPLE     := Fixtures/sample-install
 all: build
 
 # Debian packages the build needs: libarchive (archives), libdeflate (zip entries read in
-# place), The Sleuth Kit and libqcow (disk images) and pkg-config (to find them).
+# place), The Sleuth Kit and libqcow (disk images), libsqlite3 (the history store, through
+# GRDB) and pkg-config (to find them); the sqlite3 shell checks stores in the tests.
 # swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
-	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev pkg-config
+	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev libsqlite3-dev sqlite3 pkg-config
 
 build: deps
 	$(SWIFT) build

@@ -230,10 +230,10 @@ import Testing
         let firstRun = try Self.sqlite(store, "SELECT verdict, count(*) FROM targets WHERE run_id = 1 GROUP BY verdict")
         #expect(firstRun == "patch-needed|100\nup-to-date|200")
 
-        func start(_ environment: [String: String] = [:]) throws -> (Process, Pipe) {
+        func start(_ environment: [String: String] = [:], quiet: Bool = true) throws -> (Process, Pipe) {
             let process = Process()
             process.executableURL = CLITests.binary
-            process.arguments = ["scan", "--targets", list, "--format", "ndjson", "--output", "/dev/null", "--store", store, "-q"]
+            process.arguments = ["scan", "--targets", list, "--format", "ndjson", "--output", "/dev/null", "--store", store] + (quiet ? ["-q"] : [])
             var env = ProcessInfo.processInfo.environment
             for (key, value) in environment { env[key] = value }
             process.environment = env
@@ -243,27 +243,49 @@ import Testing
             try process.run()
             return (process, err)
         }
-        // At random moments of the scan.
+        func runs() throws -> Int { Int(try Self.sqlite(store, "SELECT count(*) FROM runs")) ?? -1 }
+        // At random moments of the scan (300 targets take seconds).
         var generator = SystemRandomNumberGenerator()
+        var interrupted = 0
         for _ in 0..<4 {
+            let before = try runs()
             let (process, _) = try start()
             usleep(UInt32.random(in: 50_000...1_500_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try Self.expectConsistent(store)
+            if try runs() == before { interrupted += 1 }
         }
-        // Inside the final transaction: every row copied, COMMIT not yet written.
+        #expect(interrupted >= 2, "only \(interrupted) kills landed before the end of the run: the test proved little")
+        // Inside the final transaction: every row copied, COMMIT not yet written. The run must
+        // not be in the store afterwards.
         for _ in 0..<2 {
+            let before = try runs()
             let (process, err) = try start(["PATCHAUDIT_TEST_STORE_PAUSE": "30"])
             #expect(Self.waitFor("before the store's COMMIT", on: err).contains("before the store's COMMIT"))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try Self.expectConsistent(store)
+            #expect(try runs() == before)
+        }
+        // Right after the scan's summary line, while the run is copied in and committed (about
+        // 0.1 s for these 300 targets): the run landed whole, or not at all.
+        for _ in 0..<3 {
+            let before = try runs()
+            let (process, err) = try start(quiet: false)
+            #expect(Self.waitFor("300 targets in", on: err).contains("300 targets in"))
+            usleep(UInt32.random(in: 0...80_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try Self.expectConsistent(store)
+            #expect([before, before + 1].contains(try runs()))
         }
         // Whatever landed is whole; run 1 is as it was; a new run still lands after the kills.
         #expect(try Self.sqlite(store, "SELECT verdict, count(*) FROM targets WHERE run_id = 1 GROUP BY verdict") == firstRun)
+        let before = try runs()
         let last = try CLITests.run(["scan", "--targets", list, "--format", "ndjson", "--output", "/dev/null", "--store", store])
         #expect(last.status == 1)
+        #expect(try runs() == before + 1)
         try Self.expectConsistent(store)
         let counts = try Self.sqlite(store, "SELECT DISTINCT targets FROM runs")
         #expect(counts == "300")
