@@ -6,9 +6,9 @@ public enum StoreReport {
     /// The verdicts in the order of the columns: worst first.
     static let columns: [Verdict] = Verdict.allCases.sorted { $0.severity > $1.severity }
 
-    /// `history --format table`: one line per run.
+    /// `history --format table`: one line per run (not-applicable headed N/A, to keep it narrow).
     public static func table(_ runs: [RunInfo]) -> String {
-        let header = ["RUN", "STARTED (UTC)", "COMMAND", "TARGETS"] + columns.map { $0.rawValue.uppercased() }
+        let header = ["RUN", "STARTED (UTC)", "COMMAND", "TARGETS"] + columns.map { $0 == .notApplicable ? "N/A" : $0.rawValue.uppercased() }
         var rows = [header]
         for run in runs {
             rows.append(["\(run.id)", run.startedAt, TerminalText.safe(run.command), "\(run.targets)"]
