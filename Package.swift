@@ -19,8 +19,7 @@ let package = Package(
         // Worker processes: each target is scanned in a child of the same binary, so a crash in
         // libarchive costs that target only (Isolation/WorkerPool.swift).
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
-        // The history store (Store/): SQLite through GRDB for its migrations, transactions, WAL
-        // and busy timeout, and typed rows, over Debian's libsqlite3 (libsqlite3-dev).
+        // The history store (Store/): SQLite migrations, transactions and WAL over Debian's libsqlite3.
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),

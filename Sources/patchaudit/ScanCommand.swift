@@ -13,7 +13,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
         Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
         Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
-        review, 3 some error, 64 usage error, 74 the results could not be written, \
+        review, 3 some error, 64 usage error, 65 the --store file is not a patchaudit store \
+        (nothing scanned), 74 the results or the run's --store entry could not be written, \
         78 a manifest is invalid or not trusted (nothing scanned).
 
         Each target is read in a worker process of its own kind: a crash, a loop or runaway \
@@ -27,6 +28,7 @@ struct ScanCommand: AsyncParsableCommand {
           patchaudit scan pc42.zip --format hashdeep > pc42.hashdeep
           patchaudit scan --targets fleet.txt --format ndjson --output fleet.ndjson --resume
           patchaudit scan --targets fleet.txt --shard 3/16 --format ndjson --output shard-3.ndjson --resume
+          patchaudit scan --targets fleet.txt --format ndjson --output monday.ndjson --store audit.sqlite
         """
     )
 
