@@ -189,7 +189,7 @@ import Testing
         let holder = Process()
         holder.executableURL = CLITests.binary
         holder.arguments = ["scan", Self.zip("patch-needed-sr1"), "--store", store, "--format", "json", "--output", "/dev/null"]
-        holder.environment = ProcessInfo.processInfo.environment.merging(["PATCHAUDIT_TEST_STORE_PAUSE": "6"]) { $1 }
+        holder.environment = ProcessInfo.processInfo.environment.merging(["PATCHAUDIT_TEST_STORE_PAUSE": "10"]) { $1 }
         let err = Pipe()
         holder.standardOutput = FileHandle.nullDevice
         holder.standardError = err
