@@ -10,15 +10,17 @@ SAMPLE     := Fixtures/sample-install
 all: build
 
 # Debian packages the build needs: libarchive (archives), libdeflate (zip entries read in
-# place), The Sleuth Kit and libqcow (disk images) and pkg-config (to find them).
+# place), The Sleuth Kit and libqcow (disk images), libsqlite3 (the history store, through
+# GRDB) and pkg-config (to find them).
 # swift-crypto vendors BoringSSL. The pefile cross-check installs what it needs itself.
 deps:
 	@bash scripts/ensure-packages.sh libarchive-dev libdeflate-dev libtsk-dev libqcow-dev libsqlite3-dev pkg-config
 
 # What the report tests check the output with: xmllint (JUnit against docs/schemas/junit.xsd),
-# promtool (Prometheus), headless Chromium (the HTML report) and python3's csv module.
+# promtool (Prometheus), headless Chromium (the HTML report), python3's csv module, and
+# sqlite3 (the store tests read the store as a user would).
 test-deps: deps
-	@bash scripts/ensure-packages.sh libxml2-utils chromium python3 fonts-dejavu-core
+	@bash scripts/ensure-packages.sh libxml2-utils chromium python3 fonts-dejavu-core sqlite3
 	@bash scripts/ensure-promtool.sh
 
 build: deps

@@ -24,6 +24,8 @@ let package = Package(
         // The HTML report (--format html): elements built as values, so evidence is escaped by
         // construction, never pasted into markup (Report/HTMLReport.swift).
         .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        // The history store (Store/): SQLite migrations, transactions and WAL over Debian's libsqlite3.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // Property tests for the PE parser (test target only).
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
@@ -63,6 +65,7 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Plot", package: "Plot"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(

@@ -19,6 +19,7 @@ struct MergeCommand: AsyncParsableCommand {
         Examples:
           patchaudit merge results/shard-*.ndjson --targets targets.txt --format json --output fleet.json
           patchaudit merge monday.ndjson tuesday.ndjson --format table
+          patchaudit merge fleet.ndjson --store audit.sqlite --format ndjson --output /dev/null
         """
     )
 
@@ -40,6 +41,9 @@ struct MergeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Lowest verdict that makes the exit status non-zero: patch-needed, review, error or none.", valueName: "level"))
     var failOn: FailOn = .patchNeeded
 
+    @Option(help: ArgumentHelp("Also add the merged run to this SQLite history store (created when missing; see `patchaudit history` and `patchaudit diff`).", valueName: "file"))
+    var store: String?
+
     @Flag(name: .shortAndLong, help: "No summary on standard error.")
     var quiet = false
 
@@ -55,6 +59,11 @@ struct MergeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let startedAt = Date()
+        let recorder = try store.map {
+            try StoreOption.open($0, targets: [], inputs: inputs + [targetList, targetList0].compactMap { $0 }, output: output,
+                                 then: "Nothing was merged.")
+        }
         var list: [String]?
         if let path = targetList ?? targetList0 {
             var targets = TargetList()
@@ -91,7 +100,7 @@ struct MergeCommand: AsyncParsableCommand {
             note("patchaudit: warning: the inputs were judged against \(merge.manifestSets.count) different sets of manifests; the report lists them all")
         }
         let sink = try OutputSink(path: output, replacing: format.replacesOutput)
-        let stream = sink.reportStream(format: format, manifests: merge.manifests, noColor: noColor, failOn: failOn)
+        let stream = sink.reportStream(format: format, manifests: merge.manifests, noColor: noColor, failOn: failOn, recorder: recorder)
         let outcome: ResultMerge.Outcome
         do {
             try stream.begin()
@@ -112,8 +121,14 @@ struct MergeCommand: AsyncParsableCommand {
             note("patchaudit: \(outcome.unlisted) target\(outcome.unlisted == 1 ? "" : "s") of the inputs are not in the list and were left out")
         }
         if !quiet { note("patchaudit: merged \(inputs.count) file\(inputs.count == 1 ? "" : "s"): " + outcome.summary.text(elapsed: nil)) }
-        if !outcome.missing.isEmpty || !outcome.conflicts.isEmpty { throw ExitCode(3) }
-        let status = failOn.exitStatus(for: outcome.summary.verdictsPresent)
+        let incomplete = !outcome.missing.isEmpty || !outcome.conflicts.isEmpty
+        let status = incomplete ? 3 : failOn.exitStatus(for: outcome.summary.verdictsPresent)
+        if let recorder, let store {
+            try StoreOption.commit(recorder, path: store, run: RunRecorder.Run(
+                command: "merge", commandLine: StoreOption.commandLine, format: format.rawValue, failOn: failOn.rawValue,
+                startedAt: startedAt, manifests: merge.manifests, summary: outcome.summary, exitStatus: status),
+                output: output, format: format, quiet: quiet)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -16,12 +16,14 @@ struct PatchAuditCommand: AsyncParsableCommand {
           patchaudit scan /mnt/pc42
           patchaudit scan /mnt/pc42 /mnt/pc43 --format ndjson --output fleet.ndjson
           patchaudit scan /mnt/pc42 --format json | jq '.targets[].verdict'
+          patchaudit scan /mnt/pc* --store audit.sqlite && patchaudit diff --store audit.sqlite
+          patchaudit history --store audit.sqlite
           patchaudit inspect /mnt/pc42/WINDOWS/SYSTEM/EMSMDB32.DLL
           patchaudit manifest build --from /mnt/known-good --id acme-ol97 --output acme-ol97.json
 
         Shell completions: patchaudit --generate-completion-script bash|zsh|fish
         """,
         version: PatchAudit.version,
-        subcommands: [ScanCommand.self, MergeCommand.self, InspectCommand.self, ManifestCommand.self, WorkerCommand.self]
+        subcommands: [ScanCommand.self, MergeCommand.self, HistoryCommand.self, DiffCommand.self, InspectCommand.self, ManifestCommand.self, WorkerCommand.self]
     )
 }

@@ -13,7 +13,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
         Each TARGET gets a verdict: up-to-date, patch-needed, blocked, not-applicable, review or error.
         Exit status: 0 all up-to-date or not-applicable, 1 some patch-needed, 2 some blocked or \
-        review, 3 some error, 64 usage error, 74 the results could not be written, \
+        review, 3 some error, 64 usage error, 65 the --store file is not a patchaudit store \
+        (nothing scanned), 74 the results or the run's --store entry could not be written, \
         78 a manifest is invalid or not trusted (nothing scanned).
 
         Each target is read in a worker process of its own kind: a crash, a loop or runaway \
@@ -31,6 +32,7 @@ struct ScanCommand: AsyncParsableCommand {
           patchaudit scan --targets fleet.txt --format prometheus --output /var/lib/node_exporter/textfile/patchaudit.prom
           patchaudit scan --targets fleet.txt --format ndjson --output fleet.ndjson --resume
           patchaudit scan --targets fleet.txt --shard 3/16 --format ndjson --output shard-3.ndjson --resume
+          patchaudit scan --targets fleet.txt --format ndjson --output monday.ndjson --store audit.sqlite
         """
     )
 
@@ -77,6 +79,9 @@ struct ScanCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Lowest verdict that makes the exit status non-zero: patch-needed, review, error or none.", valueName: "level"))
     var failOn: FailOn = .patchNeeded
+
+    @Option(help: ArgumentHelp("Also add the run to this SQLite history store (created when missing; see `patchaudit history` and `patchaudit diff`, docs/store.md).", valueName: "file"))
+    var store: String?
 
     @Option(help: "Targets scanned at once.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -134,6 +139,9 @@ struct ScanCommand: AsyncParsableCommand {
             guard output != nil, format == .ndjson else {
                 throw ValidationError("--resume needs --format ndjson and --output FILE: that file is the journal it resumes from")
             }
+            if store != nil {
+                throw ValidationError("--store does not go with --resume yet (the store would lack the targets of the earlier attempts): resume without --store, then add the finished run with `patchaudit merge \(output ?? "OUTPUT") --store FILE --format ndjson --output /dev/null`")
+            }
         } else if retryErrors {
             throw ValidationError("--retry-errors goes with --resume")
         }
@@ -168,6 +176,11 @@ struct ScanCommand: AsyncParsableCommand {
         // Every target of the list, not only this shard's: another shard reads the others.
         if let output, let refusal = OutputFiles.refusal(for: output, targets: all, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0) {
             throw failure("--output: \(refusal)", status: ExitStatus.usage, then: "Nothing was scanned.")
+        }
+        let startedAt = Date()
+        let recorder = try store.map {
+            try StoreOption.open($0, targets: all, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0,
+                                 output: output, then: "Nothing was scanned.")
         }
         let loaded: [LoadedManifest]
         let keys = try trust.keys()
@@ -221,7 +234,7 @@ struct ScanCommand: AsyncParsableCommand {
             sink = try OutputSink(path: output, replacing: format.replacesOutput)
         }
 
-        let stream = sink.reportStream(format: format, manifests: uses, noColor: noColor, failOn: failOn)
+        let stream = sink.reportStream(format: format, manifests: uses, noColor: noColor, failOn: failOn, recorder: recorder)
         let display = ProgressDisplay(mode: progressMode(resultsOnTerminal: sink.isTerminal), total: pending.count)
         pool.onStart = { display.started(index: $0, target: $1) }
         pool.onFinish = { display.finished(index: $0, verdict: $1) }
@@ -262,6 +275,11 @@ struct ScanCommand: AsyncParsableCommand {
             note("patchaudit: " + summary.text(elapsed: (ContinuousClock.now - started).inSeconds))
         }
         let status = failOn.exitStatus(for: summary.verdictsPresent)
+        if let recorder, let store {
+            try StoreOption.commit(recorder, path: store, run: RunRecorder.Run(
+                command: "scan", commandLine: StoreOption.commandLine, format: format.rawValue, failOn: failOn.rawValue,
+                startedAt: startedAt, manifests: uses, summary: summary, exitStatus: status), output: output, format: format, quiet: quiet)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -549,7 +567,8 @@ final class OutputSink: @unchecked Sendable {
     /// The writer of `format` into this sink, as `scan` and `merge` make it: colour only on a
     /// terminal without NO_COLOR; the command line for hashdeep's header, JUnit and the HTML
     /// report; the start time, or SOURCE_DATE_EPOCH's when it is set (reproducible reports).
-    func reportStream(format: ReportFormat, manifests: [ManifestUse], noColor: Bool, failOn: FailOn) -> ReportStream {
+    func reportStream(format: ReportFormat, manifests: [ManifestUse], noColor: Bool, failOn: FailOn,
+                      recorder: (any TargetRecorder)? = nil) -> ReportStream {
         let environment = ProcessInfo.processInfo.environment
         let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
         let colour = !noColor && isTerminal && environment["NO_COLOR"].map(\.isEmpty) ?? true
@@ -557,7 +576,7 @@ final class OutputSink: @unchecked Sendable {
         let context = ReportContext(manifests: manifests, colour: colour, command: command,
                                     directory: FileManager.default.currentDirectoryPath, failOn: failOn,
                                     startedAt: epoch ?? Date())
-        return ReportStream(format: format, context: context) { try self.write($0) }
+        return ReportStream(format: format, context: context, recorder: recorder) { try self.write($0) }
     }
 
     func write(_ data: Data) throws {

@@ -9,10 +9,14 @@ public final class ReportStream: @unchecked Sendable {
     public let format: ReportFormat
     private let writer: any ReportWriter
     private let write: @Sendable (Data) throws -> Void
+    /// Also given each target (`--store`), after it is written.
+    private let recorder: (any TargetRecorder)?
 
-    public init(format: ReportFormat, context: ReportContext, write: @escaping @Sendable (Data) throws -> Void) {
+    public init(format: ReportFormat, context: ReportContext, recorder: (any TargetRecorder)? = nil,
+                write: @escaping @Sendable (Data) throws -> Void) {
         self.format = format
         self.writer = format.writer(context)
+        self.recorder = recorder
         self.write = write
     }
 
@@ -23,7 +27,10 @@ public final class ReportStream: @unchecked Sendable {
 
     /// Writes one target from its report.
     public func add(_ report: TargetReport) throws {
-        try lock.withLock { try emit(try writer.add(report)) }
+        try lock.withLock {
+            try emit(try writer.add(report))
+            recorder?.record(report)
+        }
     }
 
     /// Writes one target from its ndjson line (a worker's rendering, a merged file's line):
@@ -34,7 +41,10 @@ public final class ReportStream: @unchecked Sendable {
         }
         var bytes = Data(line)
         if line.last != 0x0a { bytes.append(0x0a) }
-        try lock.withLock { try emit(bytes) }
+        try lock.withLock {
+            try emit(bytes)
+            recorder?.record(line: line.last == 0x0a ? Array(line.dropLast()) : line)
+        }
     }
 
     /// What comes after the last target (the summary, the totals).
@@ -45,4 +55,14 @@ public final class ReportStream: @unchecked Sendable {
     private func emit(_ data: Data) throws {
         if !data.isEmpty { try write(data) }
     }
+}
+
+/// A second consumer of each target a ``ReportStream`` writes (the history store's
+/// ``RunRecorder``): it sees every target, in the order written. It cannot fail the report:
+/// it keeps its own failure and says it at the end.
+public protocol TargetRecorder: AnyObject, Sendable {
+    /// One target from the model.
+    func record(_ report: TargetReport)
+    /// One target from its ndjson line, as written.
+    func record(line: [UInt8])
 }
