@@ -58,7 +58,7 @@ struct DiffCommand: ParsableCommand {
         switch format {
         case .table: data = Data(StoreReport.table(diff).utf8)
         case .json: data = try StoreReport.json(diff)
-        case .csv: data = Data(StoreReport.csv(diff).utf8)
+        case .csv: data = try StoreReport.csv(diff)
         }
         _ = Syscalls.write(.standardOutput, data)
         if diff.gotWorse { throw ExitCode(1) }

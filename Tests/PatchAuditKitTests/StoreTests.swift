@@ -1,3 +1,4 @@
+import CSV
 import Foundation
 import Testing
 @testable import PatchAuditKit
@@ -169,16 +170,19 @@ import Testing
         #expect(RunDiff(from: side, better, to: side, worse).gotWorse)
     }
 
-    @Test func csvCellsAreQuotedAndFormulasDisarmed() {
-        #expect(StoreReport.csvCell("plain") == "plain")
-        #expect(StoreReport.csvCell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
-        #expect(StoreReport.csvCell("+1") == "'+1")
-        #expect(StoreReport.csvCell("-1") == "'-1")
-        #expect(StoreReport.csvCell("@SUM") == "'@SUM")
-        #expect(StoreReport.csvCell("\tx") == "'\tx")
-        #expect(StoreReport.csvCell("\rx") == "\"'\rx\"")
-        #expect(StoreReport.csvCell("a,b") == "\"a,b\"")
-        #expect(StoreReport.csvCell("line\nbreak") == "\"line\nbreak\"")
+    /// The diff's CSV is the report's: quoted where needed, formulas neutralised, read back whole.
+    @Test func theDiffCSVQuotesAndNeutralises() throws {
+        var old = RunFacts(), new = RunFacts()
+        old.add(target: "=HYPERLINK(\"x\"),pc", verdict: .patchNeeded, damaged: [])
+        new.add(target: "=HYPERLINK(\"x\"),pc", verdict: .review, damaged: ["-a.dll", "line\nbreak.dll"])
+        let side = RunDiff.Side(run: nil, source: "a", startedAt: nil, targets: 1)
+        let text = String(decoding: try StoreReport.csv(RunDiff(from: side, old, to: side, new)), as: UTF8.self)
+        #expect(text.hasPrefix("change,target,from,to,damaged\r\n"))
+        let reader = try CSVReader(string: text, hasHeaderRow: true)
+        let row = try #require(reader.next())
+        #expect(row[1] == "'=HYPERLINK(\"x\"),pc")
+        #expect(row[4] == "'-a.dll; line\nbreak.dll")
+        #expect(reader.next() == nil)
     }
 
     @Test func theTableEscapesControlCharactersInNames() {

@@ -67,28 +67,18 @@ public enum StoreReport {
         return text
     }
 
-    /// `diff --format csv`: `change,target,from,to,damaged`, one row per changed target, CRLF
-    /// line ends (RFC 4180); damaged paths joined by `; `.
-    public static func csv(_ diff: RunDiff) -> String {
-        var text = "change,target,from,to,damaged\r\n"
+    /// `diff --format csv`: `change,target,from,to,damaged`, one row per changed target,
+    /// damaged paths joined by `; `; written as the report's CSV is (``CSVCell``: RFC 4180,
+    /// CRLF, formulas neutralised).
+    public static func csv(_ diff: RunDiff) throws -> Data {
+        var rows = [["change", "target", "from", "to", "damaged"]]
         for section in diff.sections {
             for change in section.items {
-                let cells = [section.change, change.target, change.from?.rawValue ?? "", change.to?.rawValue ?? "",
-                             (change.damaged ?? []).joined(separator: "; ")]
-                text += cells.map(csvCell).joined(separator: ",") + "\r\n"
+                rows.append([section.change, change.target, change.from?.rawValue ?? "", change.to?.rawValue ?? "",
+                             (change.damaged ?? []).joined(separator: "; ")])
             }
         }
-        return text
-    }
-
-    /// One CSV cell: a cell a spreadsheet would take for a formula (starting with `=`, `+`, `-`,
-    /// `@`, tab or CR) gets a leading `'`; a cell with a comma, quote, CR or LF is quoted, its
-    /// quotes doubled.
-    static func csvCell(_ value: String) -> String {
-        var cell = value
-        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { cell = "'" + cell }
-        guard cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return cell }
-        return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return try CSVCell.rows(rows)
     }
 }
 
