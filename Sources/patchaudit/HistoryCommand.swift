@@ -12,7 +12,7 @@ struct HistoryCommand: ParsableCommand {
         discussion: """
         Runs are added by `patchaudit scan ... --store FILE` and `patchaudit merge ... --store FILE`, \
         one row per run, oldest first. The counts per verdict are counted from each run's stored \
-        targets. docs/store.md describes the tables, for sqlite3 or Datasette.
+        targets. The README ("History store") describes the tables, for sqlite3 or Datasette.
         Exit status: 0 listed, 64 usage error, 65 not a patchaudit store (or a later version's), \
         66 no such store, 74 the store cannot be read.
 

@@ -80,7 +80,7 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Lowest verdict that makes the exit status non-zero: patch-needed, review, error or none.", valueName: "level"))
     var failOn: FailOn = .patchNeeded
 
-    @Option(help: ArgumentHelp("Also add the run to this SQLite history store (created when missing; see `patchaudit history` and `patchaudit diff`, docs/store.md).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also add the run to this SQLite history store (created when missing; see `patchaudit history` and `patchaudit diff`, and the README's History store section).", valueName: "file"))
     var store: String?
 
     @Option(help: "Targets scanned at once.")

@@ -2,7 +2,7 @@ import GRDB
 
 /// The history store's tables, as GRDB migrations (`v1`, ...): each run of `scan --store` or
 /// `merge --store` is one row of `runs`, and below it the targets, installations, evaluations,
-/// files and reasons of its report (docs/store.md shows the tables and example queries).
+/// files and reasons of its report (the README's "History store" shows the tables and example queries).
 ///
 /// A store is marked with ``applicationID`` (`PRAGMA application_id`, "PAUD"), so a SQLite
 /// file of another program is never written into.
