@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// The history store end to end: `scan --store`, `merge --store`, `history`, `diff`, a run
-/// killed at any moment, two runs writing one store at once.
-@Suite struct StoreCLITests {
+/// killed at any moment, two runs writing one store at once. The store is read back with the
+/// sqlite3 shell, as a user would (`make test` installs it; see ``ExternalTool``).
+@Suite(.enabled(if: ExternalTool.available("sqlite3"))) struct StoreCLITests {
     static let zips = CLITests.root.appendingPathComponent("Fixtures/archives/zip")
 
     static func zip(_ name: String) -> String { zips.appendingPathComponent(name + ".zip").path }
@@ -17,7 +18,7 @@ import Testing
 
     static func sqlite(_ store: String, _ sql: String) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.executableURL = URL(fileURLWithPath: try ExternalTool.path("sqlite3"))
         process.arguments = [store, sql]
         let out = Pipe()
         process.standardOutput = out
