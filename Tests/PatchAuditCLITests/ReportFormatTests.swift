@@ -8,7 +8,7 @@ import Testing
 /// are built to break reports) is scanned once per format, compared with a golden file, and
 /// each format's counts are checked against json's.
 ///
-/// Golden files (`Golden/fleet.FORMAT`) hold the whole output with two things that depend on
+/// Golden files (`Golden/fleet.FORMAT`, and `Golden/image.FORMAT` for a disk image and a folder) hold the whole output with two things that depend on
 /// the machine replaced: the repository's folder by `<repo>` and the binary's path by
 /// `patchaudit` (hashdeep's header, JUnit's command property), and Prometheus' duration and
 /// end time by `<seconds>`. Regenerate them after a deliberate change with
@@ -63,6 +63,16 @@ import Testing
         let run = try Self.scan(format)
         #expect(run.status == 3, "the fleet has error targets: \(run.stderr)")
         try Self.compareWithGolden(Self.normalised(run.text, format: format), name: "fleet.\(format)")
+    }
+
+    /// A second run: a disk image with an extended partition (volumes in every format) and
+    /// the sample install, a folder.
+    @Test(arguments: formats)
+    func imageRunMatchesItsGoldenFile(format: String) throws {
+        let run = try CLITests.run(["scan", "Fixtures/images/mbr-extended.img", "Fixtures/sample-install", "--format", format, "-q", "--jobs", "2"],
+                                   environment: Self.environment, workingDirectory: Self.root.path)
+        #expect(run.status == 1, "\(run.stderr)")
+        try Self.compareWithGolden(Self.normalised(run.text, format: format), name: "image.\(format)")
     }
 
     /// `merge` writes through the same writers: its output of the fleet's ndjson equals the
