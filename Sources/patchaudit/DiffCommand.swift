@@ -60,7 +60,7 @@ struct DiffCommand: ParsableCommand {
         case .json: data = try StoreReport.json(diff)
         case .csv: data = try StoreReport.csv(diff)
         }
-        _ = Syscalls.write(.standardOutput, data)
+        writeStandardOutput(data, what: "the diff")
         if diff.gotWorse { throw ExitCode(1) }
     }
 
@@ -79,12 +79,18 @@ struct DiffCommand: ParsableCommand {
 
     func compareFiles(_ first: String, _ second: String) throws -> RunDiff {
         func read(_ path: String) throws -> RunFacts {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK: a FIFO nobody writes is refused below, not waited for.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard descriptor >= 0 else {
                 let reason = String(cString: strerror(errno))
                 throw failure("cannot read \(path): \(reason); check the path", status: errno == ENOENT ? ExitStatus.noInput : ExitStatus.cannotWrite)
             }
             defer { close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                throw failure("\(path) is not a regular file; diff reads NDJSON result files (save a stream to a file first)", status: ExitStatus.noInput)
+            }
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
             do {
                 let (facts, torn) = try RunFacts.read(ndjson: descriptor, name: path)
                 if torn > 0 { note("patchaudit: \(path) ends with a line cut short (\(torn) bytes, a run killed while writing it); it was left out") }

@@ -40,6 +40,6 @@ struct HistoryCommand: ParsableCommand {
         case .table: data = Data(StoreReport.table(runs).utf8)
         case .json: data = try StoreReport.json(runs)
         }
-        _ = Syscalls.write(.standardOutput, data)
+        writeStandardOutput(data, what: "the runs")
     }
 }

@@ -93,3 +93,20 @@ enum KeyFiles {
 func standardError(_ text: String) {
     _ = Syscalls.write(.standardError, Data(text.utf8))
 }
+
+/// Writes a command's whole result to standard output; a failed write ends the command with
+/// exit status 74 (never 0 or 1, which scripts read as answers), and a closed pipe as Unix
+/// tools end, by SIGPIPE.
+func writeStandardOutput(_ data: Data, what: String) {
+    switch Syscalls.write(.standardOutput, data) {
+    case .success:
+        return
+    case .failure(.brokenPipe):
+        signal(SIGPIPE, SIG_DFL)
+        raise(SIGPIPE)
+        exit(ExitStatus.cannotWrite)
+    case .failure(let error):
+        standardError("patchaudit: could not write \(what) to standard output: \(error.text)\n")
+        exit(ExitStatus.cannotWrite)
+    }
+}

@@ -111,6 +111,12 @@ struct MergeCommand: AsyncParsableCommand {
             throw failure(problem.description, status: ExitStatus.dataError, then: "The merged output is incomplete.")
         } catch let error as DecodingError {
             throw failure("an input line could not be read back as a report (\(error)); was it written by another version of patchaudit?", status: ExitStatus.dataError, then: "The merged output is incomplete.")
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            // Not 1-3: a script must never read a failed write as a verdict.
+            throw failure("could not write the merged results to \(output ?? "standard output"): \(describeWriteError(error))", status: ExitStatus.cannotWrite,
+                          then: "The merged output is incomplete.")
         }
         for (label, items) in [("missing from every input", outcome.missing), ("with different results", outcome.conflicts)] where !items.isEmpty {
             note("patchaudit: \(items.count) target\(items.count == 1 ? "" : "s") \(label):")
@@ -121,13 +127,12 @@ struct MergeCommand: AsyncParsableCommand {
             note("patchaudit: \(outcome.unlisted) target\(outcome.unlisted == 1 ? "" : "s") of the inputs are not in the list and were left out")
         }
         if !quiet { note("patchaudit: merged \(inputs.count) file\(inputs.count == 1 ? "" : "s"): " + outcome.summary.text(elapsed: nil)) }
-        let incomplete = !outcome.missing.isEmpty || !outcome.conflicts.isEmpty
-        let status = incomplete ? 3 : failOn.exitStatus(for: outcome.summary.verdictsPresent)
+        let status = outcome.summary.exitStatus(failOn: failOn)
         if let recorder, let store {
             try StoreOption.commit(recorder, path: store, run: RunRecorder.Run(
                 command: "merge", commandLine: StoreOption.commandLine, format: format.rawValue, failOn: failOn.rawValue,
                 startedAt: startedAt, manifests: merge.manifests, summary: outcome.summary, exitStatus: status),
-                output: output, format: format, quiet: quiet)
+                output: output, format: format, quiet: quiet, merged: true)
         }
         if status != 0 { throw ExitCode(status) }
     }

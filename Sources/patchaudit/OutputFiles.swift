@@ -20,15 +20,10 @@ enum OutputFiles {
         if !exists && lstat(output, &linkStatus) == 0 && (linkStatus.st_mode & S_IFMT) == S_IFLNK {
             return "\(output) is a symbolic link to nothing; name the file itself"
         }
-        let resolved: String
-        if let real = realPath(output) {
-            resolved = real
-        } else {
+        guard let resolved = resolve(output) else {
             let slash = output.lastIndex(of: "/")
             let folder = slash.map { $0 == output.startIndex ? "/" : String(output[..<$0]) } ?? "."
-            let name = slash.map { String(output[output.index(after: $0)...]) } ?? output
-            guard let realFolder = realPath(folder) else { return "the folder \(folder) of \(output) does not exist; create it first" }
-            resolved = (realFolder == "/" ? "" : realFolder) + "/" + name
+            return "the folder \(folder) of \(output) does not exist; create it first"
         }
         for target in targets {
             if target == "-" {
@@ -50,12 +45,26 @@ enum OutputFiles {
         }
         for input in inputs {
             var inputStatus = stat()
+            // `resolve`, not `realPath`: an input that does not exist yet (another output of
+            // the same command, such as --output beside --store) is the same file all the same.
             if (exists && stat(input, &inputStatus) == 0 && inputStatus.st_dev == outputStatus.st_dev && inputStatus.st_ino == outputStatus.st_ino)
-                || realPath(input) == resolved {
+                || resolve(input) == resolved {
                 return "\(output) is \(input), an input of this command; write to another file"
             }
         }
         return nil
+    }
+
+    /// Where `path` leads, as the kernel will resolve it: the file's real path when it exists,
+    /// else its folder's real path (split at the last `/`, so `link/../x` follows the link
+    /// first) and its name; nil when the folder does not exist either.
+    static func resolve(_ path: String) -> String? {
+        if let real = realPath(path) { return real }
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard let realFolder = realPath(folder) else { return nil }
+        return (realFolder == "/" ? "" : realFolder) + "/" + name
     }
 
     static func realPath(_ path: String) -> String? {

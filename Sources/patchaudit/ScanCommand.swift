@@ -164,7 +164,7 @@ struct ScanCommand: AsyncParsableCommand {
             throw error
         } catch {
             // Not 1-3: a script must never read a failed write as a verdict.
-            standardError("patchaudit: could not write the results: \(error.localizedDescription)\n")
+            standardError("patchaudit: could not write the results to \(output ?? "standard output"): \(describeWriteError(error))\n")
             throw ExitCode(74)
         }
     }
@@ -178,10 +178,6 @@ struct ScanCommand: AsyncParsableCommand {
             throw failure("--output: \(refusal)", status: ExitStatus.usage, then: "Nothing was scanned.")
         }
         let startedAt = Date()
-        let recorder = try store.map {
-            try StoreOption.open($0, targets: all, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0,
-                                 output: output, then: "Nothing was scanned.")
-        }
         let loaded: [LoadedManifest]
         let keys = try trust.keys()
         do {
@@ -191,6 +187,11 @@ struct ScanCommand: AsyncParsableCommand {
         } catch {
             standardError("patchaudit: manifest refused: \(TerminalText.safe(error.description))\nNothing was scanned.\n")
             throw ExitCode(78)
+        }
+        // After the manifests: a run refused for them leaves no new store behind.
+        let recorder = try store.map {
+            try StoreOption.open($0, targets: all, inputs: manifests + trust.trustedKeyPaths + targetLists + targetLists0,
+                                 output: output, then: "Nothing was scanned.")
         }
         var limits = ScanLimits()
         limits.maxFileSize = maxFileSize
@@ -274,7 +275,7 @@ struct ScanCommand: AsyncParsableCommand {
         if summary.targets > 1 && !quiet && !(format.endsWithSummary && sink.isTerminal) {
             note("patchaudit: " + summary.text(elapsed: (ContinuousClock.now - started).inSeconds))
         }
-        let status = failOn.exitStatus(for: summary.verdictsPresent)
+        let status = summary.exitStatus(failOn: failOn)
         if let recorder, let store {
             try StoreOption.commit(recorder, path: store, run: RunRecorder.Run(
                 command: "scan", commandLine: StoreOption.commandLine, format: format.rawValue, failOn: failOn.rawValue,
@@ -384,6 +385,14 @@ func prepareForScanning() {
     var none = rlimit(rlim_cur: 0, rlim_max: 0)
     _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &none)
     if getenv("TZ") == nil { setenv("TZ", "UTC", 1) }
+}
+
+/// What went wrong while writing results, for people: an errno's text, or the error's own
+/// description (which says what to do), never Foundation's "The operation could not be completed".
+func describeWriteError(_ error: any Error) -> String {
+    if let errno = error as? Errno { return errno.text }
+    if error is CocoaError || type(of: error) is NSError.Type { return error.localizedDescription }
+    return String(describing: error)
 }
 
 /// Where results go: standard output or the `--output` file.

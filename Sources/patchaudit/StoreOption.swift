@@ -17,6 +17,9 @@ enum StoreOption {
     /// Opens the store for a run and starts recording, before anything is scanned or merged;
     /// refuses a store that is a target, lies inside one, or is an input or the output.
     static func open(_ path: String, targets: [String], inputs: [String], output: String?, then: String) throws -> RunRecorder {
+        if let output, let store = OutputFiles.resolve(path), OutputFiles.resolve(output) == store {
+            throw failure("--store \(path) is also the --output file; give the store a file of its own (audit.sqlite)", status: ExitStatus.usage, then: then)
+        }
         if let refusal = OutputFiles.refusal(for: path, targets: targets, inputs: inputs + (output.map { [$0] } ?? [])) {
             throw failure("--store: \(refusal)", status: ExitStatus.usage, then: then)
         }
@@ -29,7 +32,9 @@ enum StoreOption {
 
     /// Adds the run; a failure is said with what to do, and ends in exit status 74 (the report
     /// itself is written already).
-    static func commit(_ recorder: RunRecorder, path: String, run: RunRecorder.Run, output: String?, format: ReportFormat, quiet: Bool) throws {
+    /// - Parameter merged: the run is a `merge`, which can simply be run again.
+    static func commit(_ recorder: RunRecorder, path: String, run: RunRecorder.Run, output: String?, format: ReportFormat, quiet: Bool,
+                       merged: Bool = false) throws {
         // Test hook (StoreCLITests): hold the transaction open, every row copied, before COMMIT,
         // so a test can kill the run there or start another writer.
         var pause: (@Sendable () -> Void)?
@@ -48,7 +53,9 @@ enum StoreOption {
             }
         } catch {
             var todo = "The report itself was written; the store is as it was before this run."
-            if let output, format == .ndjson {
+            if merged {
+                todo += " To store this run, fix the cause and run the same merge again: its inputs are unchanged."
+            } else if let output, format == .ndjson {
                 todo += " To store this run, fix the cause and run: patchaudit merge \(output) --store \(path) --format ndjson --output /dev/null"
             } else {
                 todo += " To store such a run, fix the cause and scan again with --store (or keep --format ndjson --output FILE and add it later with patchaudit merge FILE --store \(path))."

@@ -34,6 +34,12 @@ public struct RunSummary: Sendable, Hashable, Codable {
         Verdict.allCases.filter { (verdicts[$0.rawValue] ?? 0) > 0 }.max() ?? .notApplicable
     }
 
+    /// The run's exit status: 3 when a merge found targets missing from every input or with
+    /// different results (the report is incomplete), else the highest status `failOn` counts.
+    public func exitStatus(failOn: FailOn) -> Int32 {
+        missing > 0 || conflicting > 0 ? 3 : failOn.exitStatus(for: verdictsPresent)
+    }
+
     /// The verdicts counted, as a list the exit status is computed from.
     public var verdictsPresent: [Verdict] {
         Verdict.allCases.filter { (verdicts[$0.rawValue] ?? 0) > 0 }

@@ -238,7 +238,7 @@ enum HTMLPage {
 
     static func header(context: ReportContext, summary: RunSummary) -> Node<HTML.BodyContext> {
         let worst = summary.worst
-        let status = context.failOn.exitStatus(for: summary.verdictsPresent)
+        let status = summary.exitStatus(failOn: context.failOn)
         let failing = summary.verdictsPresent.filter { context.failOn.fails($0) }
             .reduce(0) { $0 + (summary.verdicts[$1.rawValue] ?? 0) }
         return .element(named: "header", nodes: [

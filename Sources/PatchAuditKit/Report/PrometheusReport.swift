@@ -38,13 +38,30 @@ final class PrometheusWriter: ReportWriter {
               FileStatus.allCases.map { ("{status=\"\($0.rawValue)\"}", String(files[$0] ?? 0)) })
         if !summary.errors.isEmpty {
             gauge("patchaudit_target_errors", "Targets of the last run that could not be read, by cause.",
-                  summary.errors.sorted { $0.key < $1.key }.map { ("{cause=\"\(Self.label($0.key))\"}", String($0.value)) })
+                  Self.causes(summary.errors).map { ("{cause=\"\(Self.label($0.key))\"}", String($0.value)) })
         }
         gauge("patchaudit_scan_duration_seconds", "How long the last run took.", [("", String(format: "%.3f", end.elapsed))])
         gauge("patchaudit_last_run_timestamp_seconds", "When the last run ended (Unix time).",
               [("", String(format: "%.3f", context.startedAt.timeIntervalSince1970 + end.elapsed))])
         return Data(out.utf8)
     }
+
+    /// Error counts by cause, with the cause a label may take: a rule name as patchaudit spells
+    /// them (lower-case letters, digits and `-`, at most 40), among the first ``maxCauses`` by
+    /// name; anything else (a hand-edited or foreign line given to `merge`) counts as `other`,
+    /// so the series stay few and their labels ours.
+    static func causes(_ errors: [String: Int]) -> [(key: String, value: Int)] {
+        var counted: [String: Int] = [:]
+        for (cause, count) in errors.sorted(by: { $0.key < $1.key }) {
+            let wellFormed = !cause.isEmpty && cause.utf8.count <= 40
+                && cause.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
+            let known = wellFormed && (counted[cause] != nil || counted.count < maxCauses)
+            counted[known ? cause : "other", default: 0] += count
+        }
+        return counted.sorted { $0.key < $1.key }
+    }
+
+    static let maxCauses = 32
 
     /// A label value as the exposition format wants it: backslash, double quote and line feed escaped.
     static func label(_ value: String) -> String {

@@ -8,10 +8,10 @@ import Glibc
 /// in the file): kept in memory up to ``memoryLimit``, then in an anonymous file, so a run's
 /// memory does not grow with its targets.
 ///
-/// The file is opened with `O_TMPFILE` in `TMPDIR` (else `/tmp`): it has no name, only this
-/// process can reach it, and it is gone when the process ends, however it ends. It holds
-/// patchaudit's own output, never bytes of the evidence. Where no such file can be made, the
-/// parts stay in memory, as before.
+/// The file is opened with `O_TMPFILE` in `TMPDIR` (else `/tmp`, else `/var/tmp`): it has no
+/// name, only this process can reach it, and it is gone when the process ends, however it
+/// ends. It holds patchaudit's own output, never bytes of the evidence. Where no such folder
+/// can hold a file, the parts stay in memory.
 final class ReportSpool {
     static let memoryLimit = 1 << 20
     private var buffer = Data()
@@ -60,13 +60,24 @@ final class ReportSpool {
 
     static var folder: String { ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp" }
 
-    /// An unnamed file in ``folder`` (`O_TMPFILE`), or nil where the file system has none.
+    /// An unnamed file in ``folder``, else in /tmp or /var/tmp: made with `O_TMPFILE`, or where
+    /// the file system has none, made with `mkstemp` and unlinked at once. Nil when none of
+    /// them can hold one (the parts then stay in memory).
     static func anonymousFile() -> OwnedDescriptor? {
-        #if os(Linux)
-        // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc does not export it to Swift.
-        let temporaryFile: Int32 = 0o20000000 | O_DIRECTORY
-        if case .success(let file) = Syscalls.create(path: folder, flags: O_RDWR | temporaryFile, mode: 0o600) { return file }
-        #endif
+        for place in [folder, "/tmp", "/var/tmp"] {
+            #if os(Linux)
+            // O_TMPFILE is __O_TMPFILE | O_DIRECTORY; Glibc does not export it to Swift.
+            let temporaryFile: Int32 = 0o20000000 | O_DIRECTORY
+            if case .success(let file) = Syscalls.create(path: place, flags: O_RDWR | temporaryFile, mode: 0o600) { return file }
+            #endif
+            var template = Array((place + "/.patchaudit-spool-XXXXXX").utf8CString)
+            let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            if descriptor >= 0 {
+                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+                template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+                return OwnedDescriptor(taking: FileDescriptor(rawValue: descriptor))
+            }
+        }
         return nil
     }
 

@@ -124,7 +124,8 @@ final class TableWriter: ReportWriter {
     func begin() throws -> Data { Data(table.renderManifests(context.manifests).utf8) }
     func add(_ target: TargetReport) throws -> Data { Data(table.render(target).utf8) }
     func finish(_ end: RunEnd) throws -> Data {
-        end.summary.targets > 1 ? Data((end.summary.text(elapsed: nil) + "\n").utf8) : Data()
+        // Error causes are rule names from the reports, which a merged file may spell any way.
+        end.summary.targets > 1 ? Data((TerminalText.safe(end.summary.text(elapsed: nil)) + "\n").utf8) : Data()
     }
 }
 

@@ -63,11 +63,37 @@ public final class AuditStore: Sendable {
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "patchaudit-store"
+        // `history` and `diff` only read: a store on read-only media, or another user's, is
+        // listed, and a file that is not yet a store is never made one.
+        configuration.readonly = !create
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
             throw Self.problem(error, path: path, doing: "open", busyTimeout: busyTimeout)
         }
+        if !create {
+            do {
+                try queue.inDatabase { db in
+                    let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                    guard application == StoreSchema.applicationID, try StoreSchema.migrator.hasCompletedMigrations(db) else {
+                        throw Problem(.notAStore, "\(path) is not a patchaudit store (or one a later or an unfinished run left without its tables); name a store that `scan --store` wrote")
+                    }
+                    if try StoreSchema.migrator.hasBeenSuperseded(db) {
+                        throw Problem(.newerSchema, "\(path) was written by a later patchaudit; use that version to read it")
+                    }
+                }
+            } catch let problem as Problem {
+                throw problem
+            } catch {
+                throw Self.problem(error, path: path, doing: "read", busyTimeout: busyTimeout)
+            }
+            return
+        }
+        // Several runs may create one store at once: the first makes it a store while the
+        // others wait (an flock on the file, apart from SQLite's own locks), so none of them
+        // sees a store half made and takes it for another program's database.
+        let creation = Self.lockForCreation(path, timeout: busyTimeout)
+        defer { if creation >= 0 { flock(creation, LOCK_UN); close(creation) } }
         do {
             try queue.inDatabase { db in
                 // Checked before anything is written: the file may be another program's.
@@ -97,6 +123,19 @@ public final class AuditStore: Sendable {
         } catch {
             throw Self.problem(error, path: path, doing: "read", busyTimeout: busyTimeout)
         }
+    }
+
+    /// An exclusive flock on `path`, waited for up to `timeout` seconds; the descriptor, or -1
+    /// (then the open goes on unserialised, as SQLite's own locks allow).
+    static func lockForCreation(_ path: String, timeout: TimeInterval) -> Int32 {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return -1 }
+        let deadline = Date().addingTimeInterval(timeout)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else { close(descriptor); return -1 }
+            usleep(20_000)
+        }
+        return descriptor
     }
 
     /// Applies the migrations this store lacks. Two processes creating one store at once both
