@@ -90,8 +90,8 @@ public final class AuditStore: Sendable {
             return
         }
         // Several runs may create one store at once: the first makes it a store while the
-        // others wait (an flock on the file, apart from SQLite's own locks), so none of them
-        // sees a store half made and takes it for another program's database.
+        // others wait (an flock on the store's folder), so none of them sees a store half made
+        // and takes it for another program's database.
         let creation = Self.lockForCreation(path, timeout: busyTimeout)
         defer { if creation >= 0 { flock(creation, LOCK_UN); close(creation) } }
         do {
@@ -125,10 +125,17 @@ public final class AuditStore: Sendable {
         }
     }
 
-    /// An exclusive flock on `path`, waited for up to `timeout` seconds; the descriptor, or -1
-    /// (then the open goes on unserialised, as SQLite's own locks allow).
+    /// An exclusive flock on the folder of the store at `path`, waited for up to `timeout`
+    /// seconds; the descriptor, or -1 (then the open goes on unserialised, as SQLite's own
+    /// locks allow).
+    ///
+    /// Never the database file itself: SQLite's locks are POSIX locks, which a process loses
+    /// when it closes *any* descriptor of the file. A second descriptor opened and closed here
+    /// let another process take itself for the last user of the store, checkpoint it and
+    /// remove the WAL this one was still writing: a run reported as stored went missing.
     static func lockForCreation(_ path: String, timeout: TimeInterval) -> Int32 {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let url = URL(fileURLWithPath: path)
+        let descriptor = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { return -1 }
         let deadline = Date().addingTimeInterval(timeout)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
