@@ -135,4 +135,13 @@ import Testing
         try spool.drain { again.append($0) }
         #expect(again.isEmpty)
     }
+
+    /// A right-to-left override or a line separator in a name cannot disguise it on the
+    /// terminal, in the HTML page or in JUnit: they show as escapes.
+    @Test func bidiOverridesAndSeparatorsShowAsEscapes() {
+        let name = "pc42\u{202e}lld.exe\u{2028}x\u{2066}y\u{200f}"
+        #expect(TerminalText.safe(name) == "pc42\\u{202e}lld.exe\\u{2028}x\\u{2066}y\\u{200f}")
+        #expect(XMLText.escaped(name) == "pc42\\u{202e}lld.exe\\u{2028}x\\u{2066}y\\u{200f}")
+        #expect(TerminalText.safe("Outlook 97 8.04 \u{05e2}\u{05d1}\u{05e8}\u{05d9}\u{05ea}") == "Outlook 97 8.04 \u{05e2}\u{05d1}\u{05e8}\u{05d9}\u{05ea}", "right-to-left letters themselves pass")
+    }
 }

@@ -98,8 +98,9 @@ final class JUnitWriter: ReportWriter {
 /// Text from evidence, made safe for XML 1.0 element text and attribute values.
 ///
 /// `&`, `<`, `>`, `"` and `'` become entities. Characters XML 1.0 does not allow at all, even
-/// as references (C0 controls but tab, LF and CR; U+FFFE, U+FFFF), and DEL and the C1
-/// controls, become a visible `\u{..}`, as on the terminal. Tab, LF and CR are written as character references, so an attribute
+/// as references (C0 controls but tab, LF and CR; U+FFFE, U+FFFF), and what the terminal
+/// shows escaped (DEL, the C1 controls, bidirectional overrides, line separators:
+/// ``TerminalText``), become a visible `\u{..}`. Tab, LF and CR are written as character references, so an attribute
 /// keeps them (a parser would otherwise normalise them to spaces).
 public enum XMLText {
     public static func escaped(_ text: String) -> String {
@@ -116,9 +117,10 @@ public enum XMLText {
             case "\n": out += "&#10;"
             case "\r": out += "&#13;"
             default:
-                // C1 controls are legal XML, but a terminal showing the file takes U+009B for
-                // the start of a control sequence: made visible too, as on the terminal.
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                // C1 controls and bidi overrides are legal XML, but a terminal or a dashboard
+                // showing them is misled (U+009B starts a control sequence, U+202E reverses
+                // text): made visible, as on the terminal.
+                if TerminalText.isControl(scalar) || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
                     out += "\\u{" + String(scalar.value, radix: 16) + "}"
                 } else {
                     out.unicodeScalars.append(scalar)
