@@ -98,15 +98,11 @@ func standardError(_ text: String) {
 /// exit status 74 (never 0 or 1, which scripts read as answers), and a closed pipe as Unix
 /// tools end, by SIGPIPE.
 func writeStandardOutput(_ data: Data, what: String) {
-    switch Syscalls.write(.standardOutput, data) {
-    case .success:
-        return
-    case .failure(.brokenPipe):
-        signal(SIGPIPE, SIG_DFL)
-        raise(SIGPIPE)
-        exit(ExitStatus.cannotWrite)
-    case .failure(let error):
-        standardError("patchaudit: could not write \(what) to standard output: \(error.text)\n")
+    do {
+        // OutputSink ends the process by SIGPIPE when the reader is gone, as results do.
+        try OutputSink(path: nil).write(data)
+    } catch {
+        standardError("patchaudit: could not write \(what) to standard output: \(describeWriteError(error))\n")
         exit(ExitStatus.cannotWrite)
     }
 }
